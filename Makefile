@@ -21,17 +21,21 @@ FUZZ_CC ?= clang
 FUZZ_CFLAGS := $(BASE_CFLAGS) -O1 -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined \
 	-DSF_SANITIZE=1 -DSF_FUZZ=1
 
-LIB_SRC := $(sort $(wildcard src/base/*.c src/text/*.c src/index/*.c src/store/*.c))
+# B and MODULES let a developer build a subset in a private folder while other modules are
+# being edited: make B=build-me MODULES="base text" build-me/asan/tests/text/test_analyze
+B ?= build
+MODULES ?= base text index store
+LIB_SRC := $(sort $(foreach m,$(MODULES),$(wildcard src/$(m)/*.c)))
 CLI_SRC := $(sort $(wildcard src/cli/*.c))
-UNIT_SRC := $(sort $(wildcard tests/unit/*/test_*.c))
+UNIT_SRC := $(sort $(foreach m,$(MODULES),$(wildcard tests/unit/$(m)/test_*.c)))
 FUZZ_SRC := $(sort $(wildcard fuzz/fuzz_*.c))
 
-REL_OBJ := $(patsubst %.c,build/release/%.o,$(LIB_SRC) $(CLI_SRC))
-ASAN_LIB_OBJ := $(patsubst %.c,build/asan/%.o,$(LIB_SRC))
-ASAN_CLI_OBJ := $(patsubst %.c,build/asan/%.o,$(CLI_SRC))
-FUZZ_LIB_OBJ := $(patsubst %.c,build/fuzz/%.o,$(LIB_SRC))
-UNIT_BIN := $(patsubst tests/unit/%.c,build/asan/tests/%,$(UNIT_SRC))
-FUZZ_BIN := $(patsubst fuzz/%.c,build/fuzz/%,$(FUZZ_SRC))
+REL_OBJ := $(patsubst %.c,$(B)/release/%.o,$(LIB_SRC) $(CLI_SRC))
+ASAN_LIB_OBJ := $(patsubst %.c,$(B)/asan/%.o,$(LIB_SRC))
+ASAN_CLI_OBJ := $(patsubst %.c,$(B)/asan/%.o,$(CLI_SRC))
+FUZZ_LIB_OBJ := $(patsubst %.c,$(B)/fuzz/%.o,$(LIB_SRC))
+UNIT_BIN := $(patsubst tests/unit/%.c,$(B)/asan/tests/%,$(UNIT_SRC))
+FUZZ_BIN := $(patsubst fuzz/%.c,$(B)/fuzz/%,$(FUZZ_SRC))
 
 .PHONY: all deps test unit lint fuzz fuzz-build demo bench clean check-deps-layers
 all: sufler
@@ -42,18 +46,18 @@ deps:
 sufler: $(REL_OBJ)
 	$(CC) -o $@ $^ $(PKG_LIBS)
 
-build/release/%.o: %.c $(wildcard src/*/*.h)
+$(B)/release/%.o: %.c $(wildcard src/*/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(RELEASE_CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
 
-build/asan/%.o: %.c $(wildcard src/*/*.h)
+$(B)/asan/%.o: %.c $(wildcard src/*/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ASAN_CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
 
-build/asan/sufler: $(ASAN_LIB_OBJ) $(ASAN_CLI_OBJ)
+$(B)/asan/sufler: $(ASAN_LIB_OBJ) $(ASAN_CLI_OBJ)
 	$(CC) $(ASAN_CFLAGS) -o $@ $^ $(PKG_LIBS)
 
-build/asan/tests/%: tests/unit/%.c $(ASAN_LIB_OBJ) tests/unit/testutil.h
+$(B)/asan/tests/%: tests/unit/%.c $(ASAN_LIB_OBJ) tests/unit/testutil.h
 	@mkdir -p $(dir $@)
 	$(CC) $(ASAN_CFLAGS) $(PKG_CFLAGS) -Itests/unit -o $@ $< $(ASAN_LIB_OBJ) $(PKG_LIBS) -lcmocka
 
@@ -61,18 +65,18 @@ build/asan/tests/%: tests/unit/%.c $(ASAN_LIB_OBJ) tests/unit/testutil.h
 lint:
 	@scripts/lint
 
-unit: $(UNIT_BIN) build/asan/sufler
+unit: $(UNIT_BIN) $(B)/asan/sufler
 
 test: deps
 	@$(MAKE) --no-print-directory lint
 	@$(MAKE) --no-print-directory -j2 unit
 	@tests/run-all
 
-build/fuzz/%.o: %.c $(wildcard src/*/*.h)
+$(B)/fuzz/%.o: %.c $(wildcard src/*/*.h)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
 
-build/fuzz/fuzz_%: fuzz/fuzz_%.c $(FUZZ_LIB_OBJ)
+$(B)/fuzz/fuzz_%: fuzz/fuzz_%.c $(FUZZ_LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(PKG_CFLAGS) -o $@ $< $(FUZZ_LIB_OBJ) $(PKG_LIBS)
 
@@ -94,4 +98,4 @@ bench:
 	@bench/run
 
 clean:
-	rm -rf build sufler
+	rm -rf $(B) sufler
