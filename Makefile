@@ -24,7 +24,7 @@ FUZZ_CFLAGS := $(BASE_CFLAGS) -O1 -fno-omit-frame-pointer -fsanitize=fuzzer-no-l
 # B and MODULES let a developer build a subset in a private folder while other modules are
 # being edited: make B=build-me MODULES="base text" build-me/asan/tests/text/test_analyze
 B ?= build
-MODULES ?= base text index store
+MODULES ?= base text index store engine
 LIB_SRC := $(sort $(foreach m,$(MODULES),$(wildcard src/$(m)/*.c)))
 CLI_SRC := $(sort $(wildcard src/cli/*.c))
 UNIT_SRC := $(sort $(foreach m,$(MODULES),$(wildcard tests/unit/$(m)/test_*.c)))

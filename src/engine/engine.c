@@ -1,0 +1,422 @@
+/*
+ * engine/engine.c: a data folder's store and index kept in step, and searches over them.
+ *
+ * The index is derived data. It records the store change-log sequence it has applied; sync
+ * reads the changes after it in batches, analyzes added chunks (title -> title field; heading
+ * and text -> body field; kind, lang, source and access groups -> attributes) and commits the
+ * index with the last sequence of the batch, so an interrupted sync resumes where it stopped.
+ * A chunk whose add was logged but which is gone by the time sync reads it is skipped: its
+ * delete follows in the log.
+ */
+#include "engine/engine.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/log.h"
+#include "base/mem.h"
+#include "base/time.h"
+#include "index/query.h"
+#include "text/analyze.h"
+#include "text/snippet.h"
+#include "text/synonyms.h"
+
+/* Changes read per batch; the index commits after each batch. */
+#define SYNC_BATCH 100000
+
+struct sf_engine {
+	char *dir;
+	char *index_dir;
+	char *syn_path;
+	struct sf_engine_opts opts;
+	struct sf_store *store;
+	struct sf_index *index;
+	struct sf_analyzer *an;
+	struct sf_synonyms *syn;
+};
+
+void sf_engine_opts_default(struct sf_engine_opts *o)
+{
+	memset(o, 0, sizeof *o);
+	sf_search_opts_default(&o->search);
+	o->flush_bytes = 256u << 20;
+}
+
+void sf_engine_query_default(struct sf_engine_query *q)
+{
+	memset(q, 0, sizeof *q);
+	q->k = 10;
+	q->snippets = true;
+	q->fetch = true;
+}
+
+struct sf_store *sf_engine_store(struct sf_engine *e) { return e->store; }
+struct sf_index *sf_engine_index(struct sf_engine *e) { return e->index; }
+
+static char *path_join(const char *a, const char *b)
+{
+	struct sf_buf p = SF_BUF_INIT;
+	if (sf_buf_addf(&p, "%s/%s", a, b) != SF_OK) abort(); /* paths are short */
+	return sf_buf_detach(&p, NULL);
+}
+
+/* Removes the index folder: it holds only flat files written by the index. */
+static int rm_index_dir(const char *dir)
+{
+	DIR *d = opendir(dir);
+	if (!d) return errno == ENOENT ? 0 : -1;
+	int rc = 0;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..")) continue;
+		char *p = path_join(dir, de->d_name);
+		if (unlink(p) != 0) rc = -1;
+		free(p);
+	}
+	closedir(d);
+	if (rmdir(dir) != 0) rc = -1;
+	return rc;
+}
+
+static enum sf_err open_index(struct sf_engine *e, struct sf_buf *err)
+{
+	struct sf_index_opts io;
+	sf_index_opts_default(&io);
+	if (e->opts.flush_bytes) io.flush_bytes = e->opts.flush_bytes;
+	enum sf_err rc = sf_index_open(e->index_dir, true, &io, &e->index, err);
+	if (rc == SF_ERR_CORRUPT || rc == SF_ERR_UNSUPPORTED) {
+		SF_LOG(SF_LOG_WARN, "engine", "index unusable, rebuilding from the store dir=%s reason=\"%s\"",
+		       e->index_dir, err ? err->ptr : "");
+		if (!e->opts.quiet)
+			fprintf(stderr, "sufler: index in %s is unusable (%s); rebuilding it from the store\n",
+				e->index_dir, err ? err->ptr : sf_err_str(rc));
+		if (rm_index_dir(e->index_dir) != 0) {
+			sf_errf(err, "engine: cannot remove the broken index %s: %s", e->index_dir, strerror(errno));
+			return SF_ERR_IO;
+		}
+		rc = sf_index_open(e->index_dir, true, &io, &e->index, err);
+	}
+	return rc;
+}
+
+enum sf_err sf_engine_reload_synonyms(struct sf_engine *e, struct sf_buf *err)
+{
+	if (!e->syn_path) return SF_OK;
+	struct sf_synonyms *syn = NULL;
+	size_t skipped = 0;
+	struct sf_buf why = SF_BUF_INIT;
+	enum sf_err rc = sf_synonyms_load(e->an, e->syn_path, &syn, &skipped, &why);
+	if (rc) {
+		sf_errf(err, "engine: synonyms %s: %s", e->syn_path, why.ptr);
+		sf_buf_release(&why);
+		return rc;
+	}
+	if (skipped) SF_LOG(SF_LOG_WARN, "engine", "synonyms skipped=%zu first=\"%s\"", skipped, why.ptr);
+	sf_buf_release(&why);
+	sf_synonyms_free(e->syn);
+	e->syn = syn;
+	return SF_OK;
+}
+
+enum sf_err sf_engine_open(const char *dir, const struct sf_engine_opts *opts, struct sf_engine **out,
+			   struct sf_buf *err)
+{
+	struct sf_engine *e = sf_xcalloc(1, sizeof *e);
+	enum sf_err rc;
+	if (opts) e->opts = *opts;
+	else sf_engine_opts_default(&e->opts);
+	e->dir = sf_xstrdup(dir);
+	e->index_dir = path_join(dir, "index");
+	if (mkdir(dir, 0750) != 0 && errno != EEXIST) {
+		sf_errf(err, "engine: cannot create data folder %s: %s", dir, strerror(errno));
+		rc = SF_ERR_IO;
+		goto fail;
+	}
+	char *db = path_join(dir, "sufler.db");
+	rc = sf_store_open(db, &e->store, err);
+	free(db);
+	if (rc) goto fail;
+	rc = sf_analyzer_new(NULL, &e->an, err);
+	if (rc) goto fail;
+	if (e->opts.synonyms_path) {
+		e->syn_path = sf_xstrdup(e->opts.synonyms_path);
+	} else {
+		char *p = path_join(dir, "synonyms.txt");
+		if (access(p, R_OK) == 0) e->syn_path = p;
+		else free(p);
+	}
+	rc = sf_engine_reload_synonyms(e, err);
+	if (rc) goto fail;
+	rc = open_index(e, err);
+	if (rc) goto fail;
+	rc = sf_engine_sync(e, NULL, err);
+	if (rc) goto fail;
+	*out = e;
+	return SF_OK;
+fail:
+	sf_engine_close(e);
+	return rc;
+}
+
+void sf_engine_close(struct sf_engine *e)
+{
+	if (!e) return;
+	sf_index_close(e->index);
+	sf_store_close(e->store);
+	sf_synonyms_free(e->syn);
+	sf_analyzer_free(e->an);
+	free(e->dir);
+	free(e->index_dir);
+	free(e->syn_path);
+	free(e);
+}
+
+/* ---- indexing ---- */
+
+struct field_ctx {
+	struct sf_index *ix;
+	enum sf_field field;
+	uint32_t base;     /* position offset (heading before text in the body) */
+	uint32_t last;
+	enum sf_err rc;
+};
+
+static int on_token(void *ctx, const struct sf_token *t)
+{
+	struct field_ctx *f = ctx;
+	uint32_t pos = f->base + t->pos;
+	if (pos > SF_INDEX_MAX_POS) pos = SF_INDEX_MAX_POS;
+	f->last = pos;
+	f->rc = sf_index_add_term(f->ix, f->field, t->term, t->term_len, pos);
+	return f->rc != SF_OK;
+}
+
+static enum sf_err add_field(struct sf_engine *e, enum sf_field field, struct sf_str text, uint32_t *base)
+{
+	if (!text.len) return SF_OK;
+	struct field_ctx f = { e->index, field, *base, *base, SF_OK };
+	enum sf_err rc = sf_analyze(e->an, text.ptr, text.len, on_token, &f);
+	if (rc) return rc;
+	/* A gap keeps phrases from running from the heading into the text. */
+	*base = f.last + 8;
+	return f.rc;
+}
+
+static enum sf_err add_attr(struct sf_engine *e, const char *name, struct sf_str v)
+{
+	char val[256];
+	if (!v.len) return SF_OK;
+	size_t n = v.len < sizeof val - 1 ? v.len : sizeof val - 1;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)v.ptr[i];
+		val[i] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+	}
+	val[n] = 0;
+	return sf_index_add_attr(e->index, name, val);
+}
+
+static enum sf_err index_chunk(struct sf_engine *e, const struct sf_chunk *c)
+{
+	enum sf_err rc = sf_index_begin_doc(e->index, c->id);
+	if (rc) return rc;
+	uint32_t base = 0;
+	if ((rc = add_field(e, SF_FIELD_TITLE, c->title, &base))) return rc;
+	base = 0;
+	if ((rc = add_field(e, SF_FIELD_BODY, c->heading, &base))) return rc;
+	if ((rc = add_field(e, SF_FIELD_BODY, c->text, &base))) return rc;
+	if ((rc = add_attr(e, "kind", c->kind))) return rc;
+	if ((rc = add_attr(e, "lang", c->lang))) return rc;
+	if ((rc = add_attr(e, "source", c->source))) return rc;
+	/* Access groups: one attribute value per group; no group = public. */
+	if (!c->acl.len) {
+		if ((rc = sf_index_add_attr(e->index, "acl", "public"))) return rc;
+	} else {
+		size_t i = 0;
+		while (i < c->acl.len) {
+			size_t j = i;
+			while (j < c->acl.len && c->acl.ptr[j] != ',') j++;
+			size_t a = i, b = j;
+			while (a < b && c->acl.ptr[a] == ' ') a++;
+			while (b > a && c->acl.ptr[b - 1] == ' ') b--;
+			if (b > a && (rc = add_attr(e, "acl", (struct sf_str){ c->acl.ptr + a, b - a }))) return rc;
+			i = j + 1;
+		}
+	}
+	return sf_index_end_doc(e->index);
+}
+
+struct sync_ctx {
+	struct sf_engine *e;
+	uint64_t last_seq;
+	uint64_t added, deleted, seen;
+	enum sf_err rc;
+	struct sf_buf *err;
+};
+
+static int on_change(void *ctx, uint64_t seq, enum sf_change_op op, uint64_t chunk_id,
+		     const struct sf_chunk *c)
+{
+	struct sync_ctx *s = ctx;
+	s->seen++;
+	if (op == SF_CHANGE_ADD && c) {
+		s->rc = index_chunk(s->e, c);
+		s->added++;
+	} else if (op == SF_CHANGE_DELETE) {
+		s->rc = sf_index_delete(s->e->index, chunk_id);
+		s->deleted++;
+	}
+	if (s->rc) {
+		sf_errf(s->err, "engine: indexing chunk %llu: %s", (unsigned long long)chunk_id,
+			sf_err_str(s->rc));
+		return 1;
+	}
+	s->last_seq = seq;
+	return 0;
+}
+
+static void progress(struct sf_engine *e, const char *what, uint64_t done, uint64_t total, uint64_t t0)
+{
+	if (e->opts.quiet || !isatty(2)) return;
+	double s = (double)(sf_now_ns() - t0) / 1e9;
+	fprintf(stderr, "\r%s: %llu/%llu changes, %.1f s", what, (unsigned long long)done,
+		(unsigned long long)total, s);
+}
+
+enum sf_err sf_engine_sync(struct sf_engine *e, struct sf_sync_stats *st, struct sf_buf *err)
+{
+	uint64_t t0 = sf_now_ns();
+	uint64_t max = 0;
+	enum sf_err rc = sf_store_max_seq(e->store, &max, err);
+	if (rc) return rc;
+	uint64_t start = sf_index_applied_seq(e->index);
+	struct sync_ctx s = { e, start, 0, 0, 0, SF_OK, err };
+	if (max > start) {
+		SF_LOG(SF_LOG_INFO, "engine", "sync from=%llu to=%llu", (unsigned long long)start,
+		       (unsigned long long)max);
+		while (s.last_seq < max) {
+			uint64_t before = s.seen;
+			rc = sf_store_changes(e->store, s.last_seq, SYNC_BATCH, on_change, &s, err);
+			if (rc) return rc;
+			if (s.rc) return s.rc;
+			rc = sf_index_commit(e->index, s.last_seq, err);
+			if (rc) return rc;
+			progress(e, "indexing", s.last_seq - start, max - start, t0);
+			if (s.seen == before) break;
+		}
+		if (!e->opts.quiet && isatty(2)) fputc('\n', stderr);
+	}
+	if (st) {
+		st->added = s.added;
+		st->deleted = s.deleted;
+		st->seq = s.last_seq;
+		st->seconds = (double)(sf_now_ns() - t0) / 1e9;
+	}
+	return SF_OK;
+}
+
+enum sf_err sf_engine_reindex(struct sf_engine *e, struct sf_sync_stats *st, struct sf_buf *err)
+{
+	sf_index_close(e->index);
+	e->index = NULL;
+	if (rm_index_dir(e->index_dir) != 0) {
+		sf_errf(err, "engine: cannot remove %s: %s", e->index_dir, strerror(errno));
+		return SF_ERR_IO;
+	}
+	enum sf_err rc = open_index(e, err);
+	if (rc) return rc;
+	/* Replaying the whole change log rebuilds the same index; adds of chunks deleted since are
+	 * skipped because the store no longer has them. */
+	rc = sf_engine_sync(e, st, err);
+	if (rc) return rc;
+	return sf_index_optimize(e->index, err);
+}
+
+/* ---- searching ---- */
+
+static char *dup_str(struct sf_str s)
+{
+	return sf_xstrndup(s.ptr, s.len);
+}
+
+enum sf_err sf_engine_search(struct sf_engine *e, const struct sf_engine_query *q,
+			     struct sf_engine_results *res, struct sf_buf *err)
+{
+	uint64_t t0 = sf_now_ns();
+	memset(res, 0, sizeof *res);
+	struct sf_query *pq = NULL;
+	struct sf_snapshot *snap = NULL;
+	struct sf_hit *hits = NULL;
+	enum sf_err rc = sf_query_parse(q->text, q->len, e->an, e->syn, &pq, err);
+	if (rc) goto out;
+	if (q->groups) {
+		sf_query_add_filter(pq, "acl", "public");
+		for (size_t i = 0; i < q->ngroups; i++) sf_query_add_filter(pq, "acl", q->groups[i]);
+	}
+	size_t k = q->k ? q->k : 10;
+	hits = sf_xcalloc(k, sizeof *hits);
+	size_t n = 0;
+	snap = sf_index_snapshot(e->index);
+	rc = sf_search(snap, pq, k, &e->opts.search, hits, &n, NULL);
+	if (rc) {
+		sf_errf(err, "engine: search failed: %s", sf_err_str(rc));
+		goto out;
+	}
+	res->hits = sf_xcalloc(n ? n : 1, sizeof *res->hits);
+	struct sf_snippet_opts so = { 240, q->hl_open ? q->hl_open : "[", q->hl_close ? q->hl_close : "]" };
+	for (size_t i = 0; i < n; i++) {
+		struct sf_engine_hit *h = &res->hits[res->n];
+		h->chunk_id = hits[i].docid;
+		h->score = hits[i].score;
+		if (q->fetch) {
+			struct sf_chunk c;
+			enum sf_err g = sf_store_get_chunk(e->store, hits[i].docid, &c, NULL);
+			if (g == SF_ERR_NOTFOUND) continue; /* deleted after the snapshot */
+			if (g) {
+				rc = g;
+				sf_errf(err, "engine: reading hit %llu from the store", (unsigned long long)hits[i].docid);
+				goto out;
+			}
+			h->ext_id = dup_str(c.ext_id);
+			h->title = dup_str(c.title);
+			h->url = dup_str(c.url);
+			h->heading = dup_str(c.heading);
+			if (q->snippets) {
+				struct sf_buf sn = SF_BUF_INIT;
+				if (sf_snippet_make(e->an, c.text.ptr, c.text.len, pq->highlight, pq->nhighlight, &so,
+						    &sn) != SF_OK)
+					sf_buf_reset(&sn);
+				h->snippet = sf_buf_detach(&sn, NULL);
+			}
+		}
+		res->n++;
+	}
+	struct sf_buf d = SF_BUF_INIT;
+	if (sf_query_describe(pq, &d) != SF_OK) sf_buf_reset(&d);
+	res->parsed = sf_buf_detach(&d, NULL);
+out:
+	if (snap) sf_snapshot_release(snap);
+	sf_query_free(pq);
+	free(hits);
+	res->took_ms = (double)(sf_now_ns() - t0) / 1e6;
+	if (rc) sf_engine_results_release(res);
+	return rc;
+}
+
+void sf_engine_results_release(struct sf_engine_results *res)
+{
+	for (size_t i = 0; i < res->n; i++) {
+		free(res->hits[i].ext_id);
+		free(res->hits[i].title);
+		free(res->hits[i].url);
+		free(res->hits[i].heading);
+		free(res->hits[i].snippet);
+	}
+	free(res->hits);
+	free(res->parsed);
+	memset(res, 0, sizeof *res);
+}

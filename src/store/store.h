@@ -1,0 +1,122 @@
+/*
+ * store/store.h: the system of record: documents and their chunks, and the change log that the
+ * index follows.
+ *
+ * Layer: store (uses base, SQLite; PostgreSQL later behind the same functions). No SQL exists
+ * outside src/store. The store is the truth: the index can always be rebuilt from it.
+ *
+ * Model: a document (source + external id, title, url, kind, lang, access groups, metadata JSON,
+ * content fingerprint) owns chunks (ordered passages with a heading path): the units that are
+ * indexed and returned by search. Chunk ids are never reused, so they serve as index document
+ * ids. Every chunk added or deleted appends a row to the change log (seq, chunk id, op); an index
+ * records the last seq it applied and catches up from there.
+ *
+ * Thread-safety: a struct sf_store is one connection; use it from one thread at a time (open one
+ * per thread; SQLite in WAL mode lets readers run beside the writer).
+ */
+#ifndef SF_STORE_STORE_H
+#define SF_STORE_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/err.h"
+#include "base/str.h"
+
+/* Limits on what one document may bring. */
+#define SF_STORE_MAX_TEXT (64u << 20)   /* bytes of text per document */
+#define SF_STORE_MAX_FIELD 4096         /* bytes of title, url, ids, kind, lang, acl */
+#define SF_STORE_SCHEMA_VERSION 1
+
+struct sf_store;
+
+/*
+ * Opens (creating when missing) the SQLite store at path and migrates its schema to
+ * SF_STORE_SCHEMA_VERSION. SF_ERR_UNSUPPORTED for a store written by a newer sufler, SF_ERR_STORE
+ * when SQLite fails (message in err). Close with sf_store_close.
+ */
+enum sf_err sf_store_open(const char *path, struct sf_store **out, struct sf_buf *err) SF_WUR;
+void sf_store_close(struct sf_store *st);
+/* Schema version of the open store. */
+int sf_store_schema_version(struct sf_store *st);
+
+/* Transactions group many puts into one commit (much faster); nesting is not supported. */
+enum sf_err sf_store_begin(struct sf_store *st, struct sf_buf *err) SF_WUR;
+enum sf_err sf_store_commit(struct sf_store *st, struct sf_buf *err) SF_WUR;
+void sf_store_rollback(struct sf_store *st);
+
+/* A document to store. Strings are borrowed for the call; NULL means empty/absent. */
+struct sf_doc_in {
+	const char *source;   /* e.g. "cli", "pyrus", "files:/srv/kb"; NULL = "default" */
+	const char *ext_id;   /* id in its source; required */
+	const char *title;
+	const char *url;
+	const char *kind;     /* "doc", "kb", "ticket", ... */
+	const char *lang;     /* "ru", "en", ... */
+	const char *acl;      /* access groups, comma-separated; NULL/empty = public */
+	const char *meta;     /* JSON object text, stored as given */
+	const char *fingerprint; /* content fingerprint (32 hex); equal = unchanged */
+};
+
+struct sf_chunk_in {
+	const char *heading;  /* heading path, " › " separated, may be NULL */
+	const char *text;
+	size_t len;
+};
+
+enum sf_put_result { SF_PUT_UNCHANGED = 0, SF_PUT_ADDED = 1, SF_PUT_REPLACED = 2 };
+
+/*
+ * Adds a document with its chunks, or replaces the stored one with the same (source, ext_id)
+ * when its fingerprint differs (old chunks deleted, new ones added, both logged); does nothing
+ * when the fingerprint is equal. SF_ERR_INVALID for a missing ext_id, SF_ERR_LIMIT past the
+ * limits above.
+ */
+enum sf_err sf_store_put_document(struct sf_store *st, const struct sf_doc_in *d,
+				  const struct sf_chunk_in *chunks, size_t nchunks,
+				  enum sf_put_result *result, struct sf_buf *err) SF_WUR;
+
+/* Deletes a document and its chunks (logged). SF_ERR_NOTFOUND when absent. */
+enum sf_err sf_store_delete_document(struct sf_store *st, const char *source, const char *ext_id,
+				     struct sf_buf *err) SF_WUR;
+
+/* A chunk with what the index and a search result need. Owned by the store's read buffers:
+ * valid until the next read call on the same store. */
+struct sf_chunk {
+	uint64_t id;
+	uint64_t doc_id;
+	uint32_t ord;
+	struct sf_str source, ext_id, title, url, kind, lang, acl, heading, text;
+};
+
+/* Reads one chunk by id; SF_ERR_NOTFOUND when it is gone. */
+enum sf_err sf_store_get_chunk(struct sf_store *st, uint64_t chunk_id, struct sf_chunk *out,
+			       struct sf_buf *err) SF_WUR;
+
+/* Calls fn for every live chunk in id order; stops early when fn returns non-zero. */
+enum sf_err sf_store_scan_chunks(struct sf_store *st, int (*fn)(void *ctx, const struct sf_chunk *c),
+				 void *ctx, struct sf_buf *err) SF_WUR;
+
+enum sf_change_op { SF_CHANGE_ADD = 1, SF_CHANGE_DELETE = 2 };
+
+/*
+ * Calls fn for each change with seq > after, in seq order, at most limit of them (0 = all).
+ * For an ADD whose chunk still exists, c is that chunk; otherwise c is NULL.
+ */
+enum sf_err sf_store_changes(struct sf_store *st, uint64_t after, size_t limit,
+			     int (*fn)(void *ctx, uint64_t seq, enum sf_change_op op, uint64_t chunk_id,
+				       const struct sf_chunk *c),
+			     void *ctx, struct sf_buf *err) SF_WUR;
+
+/* The last change seq (0 when none). */
+enum sf_err sf_store_max_seq(struct sf_store *st, uint64_t *seq, struct sf_buf *err) SF_WUR;
+
+struct sf_store_stats {
+	uint64_t documents;
+	uint64_t chunks;
+	uint64_t bytes;   /* database file size */
+};
+enum sf_err sf_store_stats(struct sf_store *st, struct sf_store_stats *out, struct sf_buf *err) SF_WUR;
+
+#endif

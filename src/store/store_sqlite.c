@@ -1,0 +1,500 @@
+/*
+ * store/store_sqlite.c: the SQLite backend of the store (the embedded default).
+ *
+ * One connection per struct sf_store, WAL journal, synchronous=NORMAL (durable at checkpoints,
+ * never corrupt), foreign keys on. Schema changes are numbered migrations kept in PRAGMA
+ * user_version; each runs in its own transaction. Statements are prepared once per connection.
+ * Chunk ids come from AUTOINCREMENT so they are never reused: the index uses them as document
+ * ids, and a deleted id must never come back as another chunk.
+ */
+#include "store/store.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "base/log.h"
+#include "base/mem.h"
+#include "base/time.h"
+
+static const char *const migrations[] = {
+	/* 1: documents, chunks, change log */
+	"CREATE TABLE documents ("
+	"  id INTEGER PRIMARY KEY,"
+	"  source TEXT NOT NULL,"
+	"  ext_id TEXT NOT NULL,"
+	"  title TEXT NOT NULL DEFAULT '',"
+	"  url TEXT NOT NULL DEFAULT '',"
+	"  kind TEXT NOT NULL DEFAULT '',"
+	"  lang TEXT NOT NULL DEFAULT '',"
+	"  acl TEXT NOT NULL DEFAULT '',"
+	"  meta TEXT NOT NULL DEFAULT '{}',"
+	"  fingerprint TEXT NOT NULL,"
+	"  created_ms INTEGER NOT NULL,"
+	"  updated_ms INTEGER NOT NULL,"
+	"  UNIQUE (source, ext_id));"
+	"CREATE TABLE chunks ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  doc_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,"
+	"  ord INTEGER NOT NULL,"
+	"  heading TEXT NOT NULL DEFAULT '',"
+	"  text TEXT NOT NULL);"
+	"CREATE INDEX chunks_doc ON chunks(doc_id, ord);"
+	"CREATE TABLE changes ("
+	"  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  chunk_id INTEGER NOT NULL,"
+	"  op INTEGER NOT NULL);",
+};
+#define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
+
+enum stmt_id {
+	ST_FIND_DOC,
+	ST_INSERT_DOC,
+	ST_UPDATE_DOC,
+	ST_DELETE_DOC,
+	ST_DOC_CHUNKS,
+	ST_DELETE_CHUNKS,
+	ST_INSERT_CHUNK,
+	ST_LOG,
+	ST_GET_CHUNK,
+	ST_SCAN,
+	ST_CHANGES,
+	ST_MAX_SEQ,
+	ST__COUNT
+};
+
+static const char *const stmt_sql[ST__COUNT] = {
+	[ST_FIND_DOC] = "SELECT id, fingerprint FROM documents WHERE source = ?1 AND ext_id = ?2",
+	[ST_INSERT_DOC] = "INSERT INTO documents (source, ext_id, title, url, kind, lang, acl, meta,"
+			  " fingerprint, created_ms, updated_ms) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?10)",
+	[ST_UPDATE_DOC] = "UPDATE documents SET title=?2, url=?3, kind=?4, lang=?5, acl=?6, meta=?7,"
+			  " fingerprint=?8, updated_ms=?9 WHERE id=?1",
+	[ST_DELETE_DOC] = "DELETE FROM documents WHERE id = ?1",
+	[ST_DOC_CHUNKS] = "SELECT id FROM chunks WHERE doc_id = ?1",
+	[ST_DELETE_CHUNKS] = "DELETE FROM chunks WHERE doc_id = ?1",
+	[ST_INSERT_CHUNK] = "INSERT INTO chunks (doc_id, ord, heading, text) VALUES (?1, ?2, ?3, ?4)",
+	[ST_LOG] = "INSERT INTO changes (chunk_id, op) VALUES (?1, ?2)",
+#define CHUNK_COLS "c.id, c.doc_id, c.ord, d.source, d.ext_id, d.title, d.url, d.kind, d.lang, d.acl," \
+		   " c.heading, c.text"
+	[ST_GET_CHUNK] = "SELECT " CHUNK_COLS " FROM chunks c JOIN documents d ON d.id = c.doc_id"
+			 " WHERE c.id = ?1",
+	[ST_SCAN] = "SELECT " CHUNK_COLS " FROM chunks c JOIN documents d ON d.id = c.doc_id"
+		    " ORDER BY c.id",
+	[ST_CHANGES] = "SELECT g.seq, g.op, g.chunk_id, " CHUNK_COLS " FROM changes g"
+		       " LEFT JOIN chunks c ON c.id = g.chunk_id AND g.op = 1"
+		       " LEFT JOIN documents d ON d.id = c.doc_id"
+		       " WHERE g.seq > ?1 ORDER BY g.seq LIMIT ?2",
+	[ST_MAX_SEQ] = "SELECT COALESCE(MAX(seq), 0) FROM changes",
+};
+
+struct sf_store {
+	sqlite3 *db;
+	char *path;
+	sqlite3_stmt *st[ST__COUNT];
+	bool in_tx;
+};
+
+static enum sf_err db_err(struct sf_store *s, struct sf_buf *err, const char *what)
+{
+	sf_errf(err, "store: %s: %s", what, sqlite3_errmsg(s->db));
+	return SF_ERR_STORE;
+}
+
+static enum sf_err exec(struct sf_store *s, const char *sql, struct sf_buf *err)
+{
+	char *msg = NULL;
+	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		sf_errf(err, "store: %s", msg ? msg : sqlite3_errmsg(s->db));
+		sqlite3_free(msg);
+		return SF_ERR_STORE;
+	}
+	return SF_OK;
+}
+
+static sqlite3_stmt *stmt(struct sf_store *s, enum stmt_id id)
+{
+	sqlite3_stmt *q = s->st[id];
+	sqlite3_reset(q);
+	sqlite3_clear_bindings(q);
+	return q;
+}
+
+int sf_store_schema_version(struct sf_store *s)
+{
+	sqlite3_stmt *q;
+	int v = -1;
+	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &q, NULL) != SQLITE_OK) return -1;
+	if (sqlite3_step(q) == SQLITE_ROW) v = sqlite3_column_int(q, 0);
+	sqlite3_finalize(q);
+	return v;
+}
+
+static enum sf_err migrate(struct sf_store *s, struct sf_buf *err)
+{
+	int v = sf_store_schema_version(s);
+	if (v < 0) return db_err(s, err, "reading schema version");
+	if (v > NMIGRATIONS) {
+		sf_errf(err, "store: %s has schema version %d, newer than this sufler (%d)", s->path, v,
+			NMIGRATIONS);
+		return SF_ERR_UNSUPPORTED;
+	}
+	for (; v < NMIGRATIONS; v++) {
+		char pragma[64];
+		snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", v + 1);
+		enum sf_err e = exec(s, "BEGIN IMMEDIATE", err);
+		if (!e) e = exec(s, migrations[v], err);
+		if (!e) e = exec(s, pragma, err);
+		if (!e) e = exec(s, "COMMIT", err);
+		if (e) {
+			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+			return e;
+		}
+		SF_LOG(SF_LOG_INFO, "store", "migrated path=%s version=%d", s->path, v + 1);
+	}
+	return SF_OK;
+}
+
+enum sf_err sf_store_open(const char *path, struct sf_store **out, struct sf_buf *err)
+{
+	struct sf_store *s = sf_xcalloc(1, sizeof *s);
+	enum sf_err e = SF_ERR_STORE;
+	s->path = sf_xstrdup(path);
+	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+			    NULL) != SQLITE_OK) {
+		sf_errf(err, "store: cannot open %s: %s", path, s->db ? sqlite3_errmsg(s->db) : "out of memory");
+		goto out;
+	}
+	sqlite3_busy_timeout(s->db, 10000);
+	e = exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+		    "PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;", err);
+	if (e) goto out;
+	e = migrate(s, err);
+	if (e) goto out;
+	for (int i = 0; i < ST__COUNT; i++) {
+		if (sqlite3_prepare_v3(s->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->st[i], NULL) !=
+		    SQLITE_OK) {
+			e = db_err(s, err, "preparing statements");
+			goto out;
+		}
+	}
+	*out = s;
+	return SF_OK;
+out:
+	sf_store_close(s);
+	return e;
+}
+
+void sf_store_close(struct sf_store *s)
+{
+	if (!s) return;
+	if (s->in_tx) sf_store_rollback(s);
+	for (int i = 0; i < ST__COUNT; i++) sqlite3_finalize(s->st[i]);
+	if (s->db) sqlite3_close(s->db);
+	free(s->path);
+	free(s);
+}
+
+enum sf_err sf_store_begin(struct sf_store *s, struct sf_buf *err)
+{
+	if (s->in_tx) {
+		sf_errf(err, "store: transaction already open");
+		return SF_ERR_INTERNAL;
+	}
+	enum sf_err e = exec(s, "BEGIN IMMEDIATE", err);
+	if (!e) s->in_tx = true;
+	return e;
+}
+
+enum sf_err sf_store_commit(struct sf_store *s, struct sf_buf *err)
+{
+	if (!s->in_tx) return SF_OK;
+	enum sf_err e = exec(s, "COMMIT", err);
+	if (!e) s->in_tx = false;
+	return e;
+}
+
+void sf_store_rollback(struct sf_store *s)
+{
+	if (!s->in_tx) return;
+	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	s->in_tx = false;
+}
+
+static void bind_text(sqlite3_stmt *q, int i, const char *v)
+{
+	sqlite3_bind_text(q, i, v ? v : "", -1, SQLITE_STATIC);
+}
+
+static enum sf_err check_field(const char *name, const char *v, struct sf_buf *err)
+{
+	if (v && strlen(v) > SF_STORE_MAX_FIELD) {
+		sf_errf(err, "store: %s longer than %u bytes", name, SF_STORE_MAX_FIELD);
+		return SF_ERR_LIMIT;
+	}
+	return SF_OK;
+}
+
+static enum sf_err log_change(struct sf_store *s, uint64_t chunk_id, int op, struct sf_buf *err)
+{
+	sqlite3_stmt *q = stmt(s, ST_LOG);
+	sqlite3_bind_int64(q, 1, (sqlite3_int64)chunk_id);
+	sqlite3_bind_int(q, 2, op);
+	if (sqlite3_step(q) != SQLITE_DONE) return db_err(s, err, "logging a change");
+	return SF_OK;
+}
+
+/* Logs the deletion of every chunk of doc_id and deletes them. */
+static enum sf_err drop_chunks(struct sf_store *s, int64_t doc_id, struct sf_buf *err)
+{
+	sqlite3_stmt *q = stmt(s, ST_DOC_CHUNKS);
+	sqlite3_bind_int64(q, 1, doc_id);
+	uint64_t *ids = NULL;
+	size_t n = 0, cap = 0;
+	int rc;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		SF_GROW(ids, cap, n + 1);
+		ids[n++] = (uint64_t)sqlite3_column_int64(q, 0);
+	}
+	enum sf_err e = SF_OK;
+	if (rc != SQLITE_DONE) e = db_err(s, err, "listing chunks");
+	for (size_t i = 0; !e && i < n; i++) e = log_change(s, ids[i], SF_CHANGE_DELETE, err);
+	free(ids);
+	if (e) return e;
+	q = stmt(s, ST_DELETE_CHUNKS);
+	sqlite3_bind_int64(q, 1, doc_id);
+	if (sqlite3_step(q) != SQLITE_DONE) return db_err(s, err, "deleting chunks");
+	return SF_OK;
+}
+
+static enum sf_err put_locked(struct sf_store *s, const struct sf_doc_in *d,
+			      const struct sf_chunk_in *chunks, size_t nchunks,
+			      enum sf_put_result *result, struct sf_buf *err)
+{
+	const char *source = d->source && *d->source ? d->source : "default";
+	sqlite3_stmt *q = stmt(s, ST_FIND_DOC);
+	bind_text(q, 1, source);
+	bind_text(q, 2, d->ext_id);
+	int64_t doc_id = 0;
+	int rc = sqlite3_step(q);
+	int64_t now = sf_wall_ms();
+	if (rc == SQLITE_ROW) {
+		doc_id = sqlite3_column_int64(q, 0);
+		const char *fp = (const char *)sqlite3_column_text(q, 1);
+		if (fp && d->fingerprint && strcmp(fp, d->fingerprint) == 0) {
+			*result = SF_PUT_UNCHANGED;
+			return SF_OK;
+		}
+		enum sf_err e = drop_chunks(s, doc_id, err);
+		if (e) return e;
+		q = stmt(s, ST_UPDATE_DOC);
+		sqlite3_bind_int64(q, 1, doc_id);
+		bind_text(q, 2, d->title);
+		bind_text(q, 3, d->url);
+		bind_text(q, 4, d->kind);
+		bind_text(q, 5, d->lang);
+		bind_text(q, 6, d->acl);
+		sqlite3_bind_text(q, 7, d->meta ? d->meta : "{}", -1, SQLITE_STATIC);
+		bind_text(q, 8, d->fingerprint);
+		sqlite3_bind_int64(q, 9, now);
+		if (sqlite3_step(q) != SQLITE_DONE) return db_err(s, err, "updating a document");
+		*result = SF_PUT_REPLACED;
+	} else if (rc == SQLITE_DONE) {
+		q = stmt(s, ST_INSERT_DOC);
+		bind_text(q, 1, source);
+		bind_text(q, 2, d->ext_id);
+		bind_text(q, 3, d->title);
+		bind_text(q, 4, d->url);
+		bind_text(q, 5, d->kind);
+		bind_text(q, 6, d->lang);
+		bind_text(q, 7, d->acl);
+		sqlite3_bind_text(q, 8, d->meta ? d->meta : "{}", -1, SQLITE_STATIC);
+		bind_text(q, 9, d->fingerprint);
+		sqlite3_bind_int64(q, 10, now);
+		if (sqlite3_step(q) != SQLITE_DONE) return db_err(s, err, "inserting a document");
+		doc_id = sqlite3_last_insert_rowid(s->db);
+		*result = SF_PUT_ADDED;
+	} else {
+		return db_err(s, err, "finding a document");
+	}
+	for (size_t i = 0; i < nchunks; i++) {
+		q = stmt(s, ST_INSERT_CHUNK);
+		sqlite3_bind_int64(q, 1, doc_id);
+		sqlite3_bind_int64(q, 2, (sqlite3_int64)i);
+		bind_text(q, 3, chunks[i].heading);
+		sqlite3_bind_text(q, 4, chunks[i].text ? chunks[i].text : "", (int)chunks[i].len, SQLITE_STATIC);
+		if (sqlite3_step(q) != SQLITE_DONE) return db_err(s, err, "inserting a chunk");
+		enum sf_err e = log_change(s, (uint64_t)sqlite3_last_insert_rowid(s->db), SF_CHANGE_ADD, err);
+		if (e) return e;
+	}
+	return SF_OK;
+}
+
+enum sf_err sf_store_put_document(struct sf_store *s, const struct sf_doc_in *d,
+				  const struct sf_chunk_in *chunks, size_t nchunks,
+				  enum sf_put_result *result, struct sf_buf *err)
+{
+	if (!d->ext_id || !*d->ext_id) {
+		sf_errf(err, "store: document without an id");
+		return SF_ERR_INVALID;
+	}
+	enum sf_err e;
+	if ((e = check_field("id", d->ext_id, err)) || (e = check_field("title", d->title, err)) ||
+	    (e = check_field("url", d->url, err)) || (e = check_field("kind", d->kind, err)) ||
+	    (e = check_field("lang", d->lang, err)) || (e = check_field("acl", d->acl, err)) ||
+	    (e = check_field("source", d->source, err)))
+		return e;
+	size_t total = 0;
+	for (size_t i = 0; i < nchunks; i++) total += chunks[i].len;
+	if (total > SF_STORE_MAX_TEXT) {
+		sf_errf(err, "store: document text of %zu bytes is over the limit of %u", total, SF_STORE_MAX_TEXT);
+		return SF_ERR_LIMIT;
+	}
+	/* Inside the caller's transaction a savepoint keeps a failed put from leaving half a
+	 * document; outside one, the put is its own transaction. */
+	bool own = !s->in_tx;
+	e = exec(s, own ? "BEGIN IMMEDIATE" : "SAVEPOINT put", err);
+	if (e) return e;
+	e = put_locked(s, d, chunks, nchunks, result, err);
+	if (e) {
+		sqlite3_exec(s->db, own ? "ROLLBACK" : "ROLLBACK TO put; RELEASE put", NULL, NULL, NULL);
+		return e;
+	}
+	return exec(s, own ? "COMMIT" : "RELEASE put", err);
+}
+
+enum sf_err sf_store_delete_document(struct sf_store *s, const char *source, const char *ext_id,
+				     struct sf_buf *err)
+{
+	bool own = !s->in_tx;
+	enum sf_err e = exec(s, own ? "BEGIN IMMEDIATE" : "SAVEPOINT del", err);
+	if (e) return e;
+	sqlite3_stmt *q = stmt(s, ST_FIND_DOC);
+	bind_text(q, 1, source && *source ? source : "default");
+	bind_text(q, 2, ext_id);
+	int rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(q, 0);
+		e = drop_chunks(s, id, err);
+		if (!e) {
+			q = stmt(s, ST_DELETE_DOC);
+			sqlite3_bind_int64(q, 1, id);
+			if (sqlite3_step(q) != SQLITE_DONE) e = db_err(s, err, "deleting a document");
+		}
+	} else if (rc == SQLITE_DONE) {
+		sf_errf(err, "store: no document %s in source %s", ext_id, source ? source : "default");
+		e = SF_ERR_NOTFOUND;
+	} else {
+		e = db_err(s, err, "finding a document");
+	}
+	if (e) {
+		sqlite3_exec(s->db, own ? "ROLLBACK" : "ROLLBACK TO del; RELEASE del", NULL, NULL, NULL);
+		return e;
+	}
+	return exec(s, own ? "COMMIT" : "RELEASE del", err);
+}
+
+static struct sf_str col(sqlite3_stmt *q, int i)
+{
+	const char *p = (const char *)sqlite3_column_text(q, i);
+	int n = sqlite3_column_bytes(q, i);
+	return (struct sf_str){ p ? p : "", p ? (size_t)n : 0 };
+}
+
+/* Fills c from a row whose chunk columns start at column base (see CHUNK_COLS). */
+static void read_chunk(sqlite3_stmt *q, int base, struct sf_chunk *c)
+{
+	c->id = (uint64_t)sqlite3_column_int64(q, base + 0);
+	c->doc_id = (uint64_t)sqlite3_column_int64(q, base + 1);
+	c->ord = (uint32_t)sqlite3_column_int(q, base + 2);
+	c->source = col(q, base + 3);
+	c->ext_id = col(q, base + 4);
+	c->title = col(q, base + 5);
+	c->url = col(q, base + 6);
+	c->kind = col(q, base + 7);
+	c->lang = col(q, base + 8);
+	c->acl = col(q, base + 9);
+	c->heading = col(q, base + 10);
+	c->text = col(q, base + 11);
+}
+
+enum sf_err sf_store_get_chunk(struct sf_store *s, uint64_t chunk_id, struct sf_chunk *out,
+			       struct sf_buf *err)
+{
+	sqlite3_stmt *q = stmt(s, ST_GET_CHUNK);
+	sqlite3_bind_int64(q, 1, (sqlite3_int64)chunk_id);
+	int rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		read_chunk(q, 0, out);
+		return SF_OK;
+	}
+	if (rc == SQLITE_DONE) {
+		sf_errf(err, "store: no chunk %llu", (unsigned long long)chunk_id);
+		return SF_ERR_NOTFOUND;
+	}
+	return db_err(s, err, "reading a chunk");
+}
+
+enum sf_err sf_store_scan_chunks(struct sf_store *s, int (*fn)(void *ctx, const struct sf_chunk *c),
+				 void *ctx, struct sf_buf *err)
+{
+	sqlite3_stmt *q = stmt(s, ST_SCAN);
+	int rc;
+	struct sf_chunk c;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		read_chunk(q, 0, &c);
+		if (fn(ctx, &c)) break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) return db_err(s, err, "scanning chunks");
+	sqlite3_reset(q);
+	return SF_OK;
+}
+
+enum sf_err sf_store_changes(struct sf_store *s, uint64_t after, size_t limit,
+			     int (*fn)(void *ctx, uint64_t seq, enum sf_change_op op, uint64_t chunk_id,
+				       const struct sf_chunk *c),
+			     void *ctx, struct sf_buf *err)
+{
+	sqlite3_stmt *q = stmt(s, ST_CHANGES);
+	sqlite3_bind_int64(q, 1, (sqlite3_int64)after);
+	sqlite3_bind_int64(q, 2, limit ? (sqlite3_int64)limit : -1);
+	int rc;
+	struct sf_chunk c;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		uint64_t seq = (uint64_t)sqlite3_column_int64(q, 0);
+		int op = sqlite3_column_int(q, 1);
+		uint64_t id = (uint64_t)sqlite3_column_int64(q, 2);
+		bool have = sqlite3_column_type(q, 3) != SQLITE_NULL;
+		if (have) read_chunk(q, 3, &c);
+		if (fn(ctx, seq, (enum sf_change_op)op, id, have ? &c : NULL)) break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) return db_err(s, err, "reading changes");
+	sqlite3_reset(q);
+	return SF_OK;
+}
+
+enum sf_err sf_store_max_seq(struct sf_store *s, uint64_t *seq, struct sf_buf *err)
+{
+	sqlite3_stmt *q = stmt(s, ST_MAX_SEQ);
+	if (sqlite3_step(q) != SQLITE_ROW) return db_err(s, err, "reading the change log");
+	*seq = (uint64_t)sqlite3_column_int64(q, 0);
+	return SF_OK;
+}
+
+enum sf_err sf_store_stats(struct sf_store *s, struct sf_store_stats *out, struct sf_buf *err)
+{
+	sqlite3_stmt *q;
+	memset(out, 0, sizeof *out);
+	if (sqlite3_prepare_v2(s->db, "SELECT (SELECT COUNT(*) FROM documents), (SELECT COUNT(*) FROM chunks)",
+			       -1, &q, NULL) != SQLITE_OK)
+		return db_err(s, err, "counting");
+	if (sqlite3_step(q) == SQLITE_ROW) {
+		out->documents = (uint64_t)sqlite3_column_int64(q, 0);
+		out->chunks = (uint64_t)sqlite3_column_int64(q, 1);
+	}
+	sqlite3_finalize(q);
+	struct stat stt;
+	if (stat(s->path, &stt) == 0) out->bytes = (uint64_t)stt.st_size;
+	return SF_OK;
+}

@@ -1,0 +1,170 @@
+/* tests/unit/store/test_store.c: documents, chunks, the change log, limits and migrations. */
+#include "testutil.h"
+
+#include <stdio.h>
+#include <unistd.h>
+
+#include "store/store.h"
+
+struct fixture {
+	char dir[64];
+	char path[128];
+	struct sf_store *st;
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof *f);
+	snprintf(f->dir, sizeof f->dir, "/tmp/sf-store-XXXXXX");
+	if (!mkdtemp(f->dir)) return -1;
+	snprintf(f->path, sizeof f->path, "%s/s.db", f->dir);
+	if (sf_store_open(f->path, &f->st, NULL) != SF_OK) return -1;
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	sf_store_close(f->st);
+	char cmd[200];
+	snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
+	if (system(cmd) != 0) return -1;
+	free(f);
+	return 0;
+}
+
+struct log_rec {
+	uint64_t seq[64], id[64];
+	int op[64];
+	int have[64];
+	size_t n;
+};
+
+static int on_change(void *ctx, uint64_t seq, enum sf_change_op op, uint64_t id, const struct sf_chunk *c)
+{
+	struct log_rec *r = ctx;
+	r->seq[r->n] = seq;
+	r->id[r->n] = id;
+	r->op[r->n] = op;
+	r->have[r->n] = c != NULL;
+	r->n++;
+	return 0;
+}
+
+static void put_unchanged_replaced_deleted(void **state)
+{
+	struct fixture *f = *state;
+	struct sf_doc_in d = { .ext_id = "d1", .title = "Пароль", .fingerprint = "aa", .acl = "support" };
+	struct sf_chunk_in ch[2] = { { "Раздел", "первый", 12 }, { NULL, "второй", 12 } };
+	enum sf_put_result r;
+	assert_int_equal(sf_store_put_document(f->st, &d, ch, 2, &r, NULL), SF_OK);
+	assert_int_equal(r, SF_PUT_ADDED);
+	assert_int_equal(sf_store_put_document(f->st, &d, ch, 2, &r, NULL), SF_OK);
+	assert_int_equal(r, SF_PUT_UNCHANGED);
+	d.fingerprint = "bb";
+	assert_int_equal(sf_store_put_document(f->st, &d, ch, 1, &r, NULL), SF_OK);
+	assert_int_equal(r, SF_PUT_REPLACED);
+
+	struct log_rec log = { 0 };
+	assert_int_equal(sf_store_changes(f->st, 0, 0, on_change, &log, NULL), SF_OK);
+	/* add 1, add 2, delete 1, delete 2, add 3 */
+	assert_int_equal(log.n, 5);
+	assert_int_equal(log.op[0], SF_CHANGE_ADD);
+	assert_int_equal(log.have[0], 0); /* chunk 1 is gone */
+	assert_int_equal(log.op[2], SF_CHANGE_DELETE);
+	assert_int_equal(log.op[4], SF_CHANGE_ADD);
+	assert_int_equal(log.have[4], 1);
+	assert_true(log.id[4] > log.id[1]); /* ids are never reused */
+
+	struct sf_chunk c;
+	assert_int_equal(sf_store_get_chunk(f->st, log.id[4], &c, NULL), SF_OK);
+	assert_true(sf_str_eq_c(c.title, "Пароль"));
+	assert_true(sf_str_eq_c(c.heading, "Раздел"));
+	assert_true(sf_str_eq_c(c.acl, "support"));
+	assert_int_equal(sf_store_get_chunk(f->st, log.id[0], &c, NULL), SF_ERR_NOTFOUND);
+
+	uint64_t seq = 0;
+	assert_int_equal(sf_store_max_seq(f->st, &seq, NULL), SF_OK);
+	assert_int_equal(seq, log.seq[4]);
+	/* Changes after a seq: only the later ones. */
+	struct log_rec tail = { 0 };
+	assert_int_equal(sf_store_changes(f->st, log.seq[2], 0, on_change, &tail, NULL), SF_OK);
+	assert_int_equal(tail.n, 2);
+
+	assert_int_equal(sf_store_delete_document(f->st, NULL, "d1", NULL), SF_OK);
+	assert_int_equal(sf_store_delete_document(f->st, NULL, "d1", NULL), SF_ERR_NOTFOUND);
+	struct sf_store_stats st;
+	assert_int_equal(sf_store_stats(f->st, &st, NULL), SF_OK);
+	assert_int_equal(st.documents, 0);
+	assert_int_equal(st.chunks, 0);
+}
+
+static void bad_documents_refused_without_trace(void **state)
+{
+	struct fixture *f = *state;
+	struct sf_buf err = SF_BUF_INIT;
+	enum sf_put_result r;
+	struct sf_doc_in d = { .ext_id = "", .fingerprint = "x" };
+	struct sf_chunk_in ch = { NULL, "t", 1 };
+	assert_int_equal(sf_store_put_document(f->st, &d, &ch, 1, &r, &err), SF_ERR_INVALID);
+	char big[SF_STORE_MAX_FIELD + 2];
+	memset(big, 'a', sizeof big - 1);
+	big[sizeof big - 1] = 0;
+	d.ext_id = "ok";
+	d.title = big;
+	assert_int_equal(sf_store_put_document(f->st, &d, &ch, 1, &r, &err), SF_ERR_LIMIT);
+	assert_non_null(strstr(err.ptr, "title"));
+	/* Inside a transaction a refused document leaves the others intact. */
+	assert_int_equal(sf_store_begin(f->st, NULL), SF_OK);
+	d.title = "fine";
+	assert_int_equal(sf_store_put_document(f->st, &d, &ch, 1, &r, NULL), SF_OK);
+	d.ext_id = "bad";
+	d.title = big;
+	assert_int_equal(sf_store_put_document(f->st, &d, &ch, 1, &r, NULL), SF_ERR_LIMIT);
+	assert_int_equal(sf_store_commit(f->st, NULL), SF_OK);
+	struct sf_store_stats st;
+	assert_int_equal(sf_store_stats(f->st, &st, NULL), SF_OK);
+	assert_int_equal(st.documents, 1);
+	assert_int_equal(st.chunks, 1);
+	sf_buf_release(&err);
+}
+
+static void reopen_keeps_schema_and_data(void **state)
+{
+	struct fixture *f = *state;
+	struct sf_doc_in d = { .ext_id = "x", .fingerprint = "1" };
+	struct sf_chunk_in ch = { NULL, "текст", 10 };
+	enum sf_put_result r;
+	assert_int_equal(sf_store_put_document(f->st, &d, &ch, 1, &r, NULL), SF_OK);
+	sf_store_close(f->st);
+	assert_int_equal(sf_store_open(f->path, &f->st, NULL), SF_OK);
+	assert_int_equal(sf_store_schema_version(f->st), SF_STORE_SCHEMA_VERSION);
+	assert_int_equal(sf_store_put_document(f->st, &d, &ch, 1, &r, NULL), SF_OK);
+	assert_int_equal(r, SF_PUT_UNCHANGED);
+}
+
+static void newer_schema_refused(void **state)
+{
+	struct fixture *f = *state;
+	sf_store_close(f->st);
+	f->st = NULL;
+	char cmd[300];
+	snprintf(cmd, sizeof cmd, "sqlite3 %s 'PRAGMA user_version = 99'", f->path);
+	assert_int_equal(system(cmd), 0);
+	struct sf_buf err = SF_BUF_INIT;
+	assert_int_equal(sf_store_open(f->path, &f->st, &err), SF_ERR_UNSUPPORTED);
+	assert_non_null(strstr(err.ptr, "newer"));
+	sf_buf_release(&err);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(put_unchanged_replaced_deleted, setup, teardown),
+		cmocka_unit_test_setup_teardown(bad_documents_refused_without_trace, setup, teardown),
+		cmocka_unit_test_setup_teardown(reopen_keeps_schema_and_data, setup, teardown),
+		cmocka_unit_test_setup_teardown(newer_schema_refused, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
