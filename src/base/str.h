@@ -56,7 +56,8 @@ enum sf_err sf_buf_adds(struct sf_buf *b, const char *cstr) SF_WUR;
 enum sf_err sf_buf_addch(struct sf_buf *b, char c) SF_WUR;
 enum sf_err sf_buf_addf(struct sf_buf *b, const char *fmt, ...) SF_WUR
 	__attribute__((format(printf, 2, 3)));
-enum sf_err sf_buf_vaddf(struct sf_buf *b, const char *fmt, va_list ap) SF_WUR;
+enum sf_err sf_buf_vaddf(struct sf_buf *b, const char *fmt, va_list ap) SF_WUR
+	__attribute__((format(printf, 2, 0)));
 /* Takes the storage out of b (caller frees with free()); b is left empty. */
 char *sf_buf_detach(struct sf_buf *b, size_t *len);
 /*
