@@ -153,6 +153,7 @@ static int eval_retrieval(int argc, char **argv)
 		else if (!strcmp(argv[i], "--synonyms") && i + 1 < argc) syn = argv[++i];
 		else if (!strcmp(argv[i], "--k") && i + 1 < argc) k = (size_t)strtoul(argv[++i], NULL, 10);
 		else if (!strcmp(argv[i], "--json")) json = true;
+		else if (!strcmp(argv[i], "--no-stem")) eo.no_stem = true;
 		else {
 			corpus = NULL;
 			break;
@@ -160,7 +161,7 @@ static int eval_retrieval(int argc, char **argv)
 	}
 	if (!corpus || !queries || k < 10 || k > 10000) {
 		fprintf(stderr, "usage: sufler eval retrieval --corpus C.jsonl --queries Q.jsonl [--k 100] [--run OUT.tsv]\n"
-				"                             [--json] [--keep DIR] [--synonyms FILE]\n"
+				"                             [--json] [--keep DIR] [--synonyms FILE] [--no-stem]\n"
 				"                             [--k1 X] [--b-title X] [--b-body X] [--w-title X] [--w-body X]\n");
 		return 2;
 	}

@@ -141,7 +141,10 @@ enum sf_err sf_engine_open(const char *dir, const struct sf_engine_opts *opts, s
 	rc = sf_store_open(db, &e->store, err);
 	free(db);
 	if (rc) goto fail;
-	rc = sf_analyzer_new(NULL, &e->an, err);
+	struct sf_analyzer_opts ao;
+	sf_analyzer_opts_default(&ao);
+	if (e->opts.no_stem) ao.stem = false;
+	rc = sf_analyzer_new(&ao, &e->an, err);
 	if (rc) goto fail;
 	if (e->opts.synonyms_path) {
 		e->syn_path = sf_xstrdup(e->opts.synonyms_path);
