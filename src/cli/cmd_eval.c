@@ -21,6 +21,7 @@
 #include "cli/cli.h"
 #include "cli/ingest.h"
 #include "engine/engine.h"
+#include "engine/expand.h"
 #include "engine/metrics.h"
 
 struct equery {
@@ -154,6 +155,13 @@ static int eval_retrieval(int argc, char **argv)
 		else if (!strcmp(argv[i], "--k") && i + 1 < argc) k = (size_t)strtoul(argv[++i], NULL, 10);
 		else if (!strcmp(argv[i], "--json")) json = true;
 		else if (!strcmp(argv[i], "--no-stem")) eo.no_stem = true;
+		else if (!strcmp(argv[i], "--expand") && i + 1 < argc) {
+			eo.expand = sf_expand_parse(argv[++i]);
+			if (eo.expand < 0) {
+				fprintf(stderr, "sufler eval: --expand takes translit,typo,split,join, all or none\n");
+				return 2;
+			}
+		}
 		else {
 			corpus = NULL;
 			break;
@@ -162,6 +170,7 @@ static int eval_retrieval(int argc, char **argv)
 	if (!corpus || !queries || k < 10 || k > 10000) {
 		fprintf(stderr, "usage: sufler eval retrieval --corpus C.jsonl --queries Q.jsonl [--k 100] [--run OUT.tsv]\n"
 				"                             [--json] [--keep DIR] [--synonyms FILE] [--no-stem]\n"
+				"                             [--expand translit,typo,split,join|all|none]\n"
 				"                             [--k1 X] [--b-title X] [--b-body X] [--w-title X] [--w-body X]\n");
 		return 2;
 	}

@@ -21,6 +21,7 @@
 #include "base/log.h"
 #include "base/mem.h"
 #include "base/time.h"
+#include "engine/expand.h"
 #include "index/query.h"
 #include "text/analyze.h"
 #include "text/snippet.h"
@@ -37,6 +38,7 @@ struct sf_engine {
 	struct sf_store *store;
 	struct sf_index *index;
 	struct sf_analyzer *an;
+	struct sf_analyzer *surface; /* no stemming: query words as typed, for expansions */
 	struct sf_synonyms *syn;
 };
 
@@ -45,6 +47,7 @@ void sf_engine_opts_default(struct sf_engine_opts *o)
 	memset(o, 0, sizeof *o);
 	sf_search_opts_default(&o->search);
 	o->flush_bytes = 256u << 20;
+	o->expand = -1;
 }
 
 void sf_engine_query_default(struct sf_engine_query *q)
@@ -146,6 +149,10 @@ enum sf_err sf_engine_open(const char *dir, const struct sf_engine_opts *opts, s
 	if (e->opts.no_stem) ao.stem = false;
 	rc = sf_analyzer_new(&ao, &e->an, err);
 	if (rc) goto fail;
+	ao.stem = false;
+	rc = sf_analyzer_new(&ao, &e->surface, err);
+	if (rc) goto fail;
+	if (e->opts.expand < 0) e->opts.expand = SF_ENGINE_EXPAND_DEFAULT;
 	if (e->opts.synonyms_path) {
 		e->syn_path = sf_xstrdup(e->opts.synonyms_path);
 	} else {
@@ -173,6 +180,7 @@ void sf_engine_close(struct sf_engine *e)
 	sf_store_close(e->store);
 	sf_synonyms_free(e->syn);
 	sf_analyzer_free(e->an);
+	sf_analyzer_free(e->surface);
 	free(e->dir);
 	free(e->index_dir);
 	free(e->syn_path);
@@ -364,6 +372,11 @@ enum sf_err sf_engine_search(struct sf_engine *e, const struct sf_engine_query *
 	hits = sf_xcalloc(k, sizeof *hits);
 	size_t n = 0;
 	snap = sf_index_snapshot(e->index);
+	rc = sf_expand_query(e->an, e->surface, snap, q->text, q->len, e->opts.expand, pq);
+	if (rc) {
+		sf_errf(err, "engine: expanding the query: %s", sf_err_str(rc));
+		goto out;
+	}
 	rc = sf_search(snap, pq, k, &e->opts.search, hits, &n, NULL);
 	if (rc) {
 		sf_errf(err, "engine: search failed: %s", sf_err_str(rc));

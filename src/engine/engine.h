@@ -36,6 +36,8 @@ struct sf_engine_opts {
 	struct sf_search_opts search;   /* BM25F parameters */
 	size_t flush_bytes;             /* index writer memory before a segment flush */
 	bool quiet;                     /* no progress lines on stderr */
+	int expand;                     /* SF_EXPAND_* kinds for unknown query words (engine/expand.h);
+					   -1 = the default set */
 	bool no_stem;                   /* analyzer without stemming (experiments only: the index
 					   must be built and queried the same way) */
 };
