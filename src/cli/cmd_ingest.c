@@ -41,11 +41,16 @@ int sf_cmd_ingest(int argc, char **argv)
 	}
 	struct sf_ingest_opts io = { source, !quiet && isatty(2) };
 	struct sf_ingest_stats st;
+	/* Index on a second thread while this one parses and stores. */
+	if (sf_engine_follow_start(eng, &err) != SF_OK) {
+		fprintf(stderr, "sufler ingest: %s\n", err.ptr);
+		goto out;
+	}
 	enum sf_err rc = sf_ingest_paths(sf_engine_store(eng), argv + i, (size_t)(argc - i), &io, &st, &err);
 	if (rc) fprintf(stderr, "sufler ingest: %s\n", err.ptr);
 	/* Index what was stored, even after a store failure part way. */
 	struct sf_sync_stats ss;
-	if (sf_engine_sync(eng, &ss, &err) != SF_OK) {
+	if (sf_engine_follow_stop(eng, &ss, &err) != SF_OK) {
 		fprintf(stderr, "sufler ingest: indexing: %s\n", err.ptr);
 		goto out;
 	}

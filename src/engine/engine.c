@@ -12,10 +12,12 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "base/log.h"
@@ -30,6 +32,8 @@
 /* Changes read per batch; the index commits after each batch. */
 #define SYNC_BATCH 100000
 
+struct follower;
+
 struct sf_engine {
 	char *dir;
 	char *index_dir;
@@ -40,6 +44,7 @@ struct sf_engine {
 	struct sf_analyzer *an;
 	struct sf_analyzer *surface; /* no stemming: query words as typed, for expansions */
 	struct sf_synonyms *syn;
+	struct follower *follower;
 };
 
 void sf_engine_opts_default(struct sf_engine_opts *o)
@@ -176,6 +181,12 @@ fail:
 void sf_engine_close(struct sf_engine *e)
 {
 	if (!e) return;
+	if (e->follower) {
+		struct sf_buf ignore = SF_BUF_INIT;
+		if (sf_engine_follow_stop(e, NULL, &ignore) != SF_OK)
+			SF_LOG(SF_LOG_ERROR, "engine", "indexing thread failed: %s", ignore.ptr);
+		sf_buf_release(&ignore);
+	}
 	sf_index_close(e->index);
 	sf_store_close(e->store);
 	sf_synonyms_free(e->syn);
@@ -188,6 +199,13 @@ void sf_engine_close(struct sf_engine *e)
 }
 
 /* ---- indexing ---- */
+
+/* What one indexing pass needs: the index, a store connection and an analyzer of its own. */
+struct indexer {
+	struct sf_index *ix;
+	struct sf_store *store;
+	struct sf_analyzer *an;
+};
 
 struct field_ctx {
 	struct sf_index *ix;
@@ -207,18 +225,18 @@ static int on_token(void *ctx, const struct sf_token *t)
 	return f->rc != SF_OK;
 }
 
-static enum sf_err add_field(struct sf_engine *e, enum sf_field field, struct sf_str text, uint32_t *base)
+static enum sf_err add_field(struct indexer *x, enum sf_field field, struct sf_str text, uint32_t *base)
 {
 	if (!text.len) return SF_OK;
-	struct field_ctx f = { e->index, field, *base, *base, SF_OK };
-	enum sf_err rc = sf_analyze(e->an, text.ptr, text.len, on_token, &f);
+	struct field_ctx f = { x->ix, field, *base, *base, SF_OK };
+	enum sf_err rc = sf_analyze(x->an, text.ptr, text.len, on_token, &f);
 	if (rc) return rc;
 	/* A gap keeps phrases from running from the heading into the text. */
 	*base = f.last + 8;
 	return f.rc;
 }
 
-static enum sf_err add_attr(struct sf_engine *e, const char *name, struct sf_str v)
+static enum sf_err add_attr(struct indexer *x, const char *name, struct sf_str v)
 {
 	char val[256];
 	if (!v.len) return SF_OK;
@@ -228,24 +246,24 @@ static enum sf_err add_attr(struct sf_engine *e, const char *name, struct sf_str
 		val[i] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
 	}
 	val[n] = 0;
-	return sf_index_add_attr(e->index, name, val);
+	return sf_index_add_attr(x->ix, name, val);
 }
 
-static enum sf_err index_chunk(struct sf_engine *e, const struct sf_chunk *c)
+static enum sf_err index_chunk(struct indexer *x, const struct sf_chunk *c)
 {
-	enum sf_err rc = sf_index_begin_doc(e->index, c->id);
+	enum sf_err rc = sf_index_begin_doc(x->ix, c->id);
 	if (rc) return rc;
 	uint32_t base = 0;
-	if ((rc = add_field(e, SF_FIELD_TITLE, c->title, &base))) return rc;
+	if ((rc = add_field(x, SF_FIELD_TITLE, c->title, &base))) return rc;
 	base = 0;
-	if ((rc = add_field(e, SF_FIELD_BODY, c->heading, &base))) return rc;
-	if ((rc = add_field(e, SF_FIELD_BODY, c->text, &base))) return rc;
-	if ((rc = add_attr(e, "kind", c->kind))) return rc;
-	if ((rc = add_attr(e, "lang", c->lang))) return rc;
-	if ((rc = add_attr(e, "source", c->source))) return rc;
+	if ((rc = add_field(x, SF_FIELD_BODY, c->heading, &base))) return rc;
+	if ((rc = add_field(x, SF_FIELD_BODY, c->text, &base))) return rc;
+	if ((rc = add_attr(x, "kind", c->kind))) return rc;
+	if ((rc = add_attr(x, "lang", c->lang))) return rc;
+	if ((rc = add_attr(x, "source", c->source))) return rc;
 	/* Access groups: one attribute value per group; no group = public. */
 	if (!c->acl.len) {
-		if ((rc = sf_index_add_attr(e->index, "acl", "public"))) return rc;
+		if ((rc = sf_index_add_attr(x->ix, "acl", "public"))) return rc;
 	} else {
 		size_t i = 0;
 		while (i < c->acl.len) {
@@ -254,15 +272,15 @@ static enum sf_err index_chunk(struct sf_engine *e, const struct sf_chunk *c)
 			size_t a = i, b = j;
 			while (a < b && c->acl.ptr[a] == ' ') a++;
 			while (b > a && c->acl.ptr[b - 1] == ' ') b--;
-			if (b > a && (rc = add_attr(e, "acl", (struct sf_str){ c->acl.ptr + a, b - a }))) return rc;
+			if (b > a && (rc = add_attr(x, "acl", (struct sf_str){ c->acl.ptr + a, b - a }))) return rc;
 			i = j + 1;
 		}
 	}
-	return sf_index_end_doc(e->index);
+	return sf_index_end_doc(x->ix);
 }
 
 struct sync_ctx {
-	struct sf_engine *e;
+	struct indexer *x;
 	uint64_t last_seq;
 	uint64_t added, deleted, seen;
 	enum sf_err rc;
@@ -275,10 +293,10 @@ static int on_change(void *ctx, uint64_t seq, enum sf_change_op op, uint64_t chu
 	struct sync_ctx *s = ctx;
 	s->seen++;
 	if (op == SF_CHANGE_ADD && c) {
-		s->rc = index_chunk(s->e, c);
+		s->rc = index_chunk(s->x, c);
 		s->added++;
 	} else if (op == SF_CHANGE_DELETE) {
-		s->rc = sf_index_delete(s->e->index, chunk_id);
+		s->rc = sf_index_delete(s->x->ix, chunk_id);
 		s->deleted++;
 	}
 	if (s->rc) {
@@ -298,36 +316,163 @@ static void progress(struct sf_engine *e, const char *what, uint64_t done, uint6
 		(unsigned long long)total, s);
 }
 
+/*
+ * Applies changes after s->last_seq up to the store's current maximum, committing the index
+ * every SYNC_BATCH changes and at the end when commit is true.
+ */
+static enum sf_err sync_pass(struct sf_engine *e, struct sync_ctx *s, bool commit, uint64_t t0)
+{
+	uint64_t max = 0;
+	enum sf_err rc = sf_store_max_seq(s->x->store, &max, s->err);
+	if (rc) return rc;
+	uint64_t start = s->last_seq, committed = s->last_seq;
+	while (s->last_seq < max) {
+		uint64_t before = s->seen;
+		rc = sf_store_changes(s->x->store, s->last_seq, SYNC_BATCH / 4, on_change, s, s->err);
+		if (rc) return rc;
+		if (s->rc) return s->rc;
+		if (s->seen == before) break;
+		if (s->last_seq - committed >= SYNC_BATCH) {
+			if ((rc = sf_index_commit(s->x->ix, s->last_seq, s->err))) return rc;
+			committed = s->last_seq;
+		}
+		progress(e, "indexing", s->last_seq - start, max - start, t0);
+	}
+	if (commit && s->last_seq != sf_index_applied_seq(s->x->ix))
+		rc = sf_index_commit(s->x->ix, s->last_seq, s->err);
+	return rc;
+}
+
 enum sf_err sf_engine_sync(struct sf_engine *e, struct sf_sync_stats *st, struct sf_buf *err)
 {
 	uint64_t t0 = sf_now_ns();
-	uint64_t max = 0;
-	enum sf_err rc = sf_store_max_seq(e->store, &max, err);
-	if (rc) return rc;
-	uint64_t start = sf_index_applied_seq(e->index);
-	struct sync_ctx s = { e, start, 0, 0, 0, SF_OK, err };
-	if (max > start) {
-		SF_LOG(SF_LOG_INFO, "engine", "sync from=%llu to=%llu", (unsigned long long)start,
-		       (unsigned long long)max);
-		while (s.last_seq < max) {
-			uint64_t before = s.seen;
-			rc = sf_store_changes(e->store, s.last_seq, SYNC_BATCH, on_change, &s, err);
-			if (rc) return rc;
-			if (s.rc) return s.rc;
-			rc = sf_index_commit(e->index, s.last_seq, err);
-			if (rc) return rc;
-			progress(e, "indexing", s.last_seq - start, max - start, t0);
-			if (s.seen == before) break;
-		}
-		if (!e->opts.quiet && isatty(2)) fputc('\n', stderr);
-	}
+	struct indexer x = { e->index, e->store, e->an };
+	struct sync_ctx s = { &x, sf_index_applied_seq(e->index), 0, 0, 0, SF_OK, err };
+	enum sf_err rc = sync_pass(e, &s, true, t0);
+	if (s.seen && !e->opts.quiet && isatty(2)) fputc('\n', stderr);
 	if (st) {
 		st->added = s.added;
 		st->deleted = s.deleted;
 		st->seq = s.last_seq;
 		st->seconds = (double)(sf_now_ns() - t0) / 1e9;
 	}
+	return rc;
+}
+
+/*
+ * Following the store while it is written: a thread with its own store connection and
+ * analyzer indexes what the ingesting thread has committed, so parsing and storing run on one
+ * core and analysis and indexing on the other. The index is used by that thread only until
+ * sf_engine_follow_stop joins it.
+ */
+struct follower {
+	struct sf_engine *e;
+	struct indexer x;
+	struct sync_ctx s;
+	struct sf_buf err;
+	pthread_t th;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	bool stop;
+	enum sf_err rc;
+	uint64_t t0;
+};
+
+static void *follow_main(void *arg)
+{
+	struct follower *f = arg;
+	for (;;) {
+		pthread_mutex_lock(&f->mu);
+		bool stop = f->stop;
+		pthread_mutex_unlock(&f->mu);
+		f->rc = sync_pass(f->e, &f->s, stop, f->t0);
+		if (f->rc || stop) break;
+		pthread_mutex_lock(&f->mu);
+		if (!f->stop) {
+			struct timespec ts;
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_nsec += 100 * 1000000L;
+			if (ts.tv_nsec >= 1000000000L) {
+				ts.tv_sec++;
+				ts.tv_nsec -= 1000000000L;
+			}
+			pthread_cond_timedwait(&f->cv, &f->mu, &ts);
+		}
+		pthread_mutex_unlock(&f->mu);
+	}
+	return NULL;
+}
+
+enum sf_err sf_engine_follow_start(struct sf_engine *e, struct sf_buf *err)
+{
+	if (e->follower) return SF_OK;
+	struct follower *f = sf_xcalloc(1, sizeof *f);
+	sf_buf_init(&f->err, 0);
+	char *db = path_join(e->dir, "sufler.db");
+	enum sf_err rc = sf_store_open(db, &f->x.store, err);
+	free(db);
+	struct sf_analyzer_opts ao;
+	sf_analyzer_opts_default(&ao);
+	if (e->opts.no_stem) ao.stem = false;
+	if (!rc) rc = sf_analyzer_new(&ao, &f->x.an, err);
+	if (rc) {
+		sf_store_close(f->x.store);
+		free(f);
+		return rc;
+	}
+	f->e = e;
+	f->x.ix = e->index;
+	f->s = (struct sync_ctx){ &f->x, sf_index_applied_seq(e->index), 0, 0, 0, SF_OK, &f->err };
+	f->t0 = sf_now_ns();
+	pthread_mutex_init(&f->mu, NULL);
+	pthread_cond_init(&f->cv, NULL);
+	if (pthread_create(&f->th, NULL, follow_main, f) != 0) {
+		sf_errf(err, "engine: cannot start the indexing thread");
+		sf_analyzer_free(f->x.an);
+		sf_store_close(f->x.store);
+		free(f);
+		return SF_ERR_INTERNAL;
+	}
+	e->follower = f;
 	return SF_OK;
+}
+
+enum sf_err sf_engine_follow_stop(struct sf_engine *e, struct sf_sync_stats *st, struct sf_buf *err)
+{
+	struct follower *f = e->follower;
+	if (!f) return sf_engine_sync(e, st, err);
+	pthread_mutex_lock(&f->mu);
+	f->stop = true;
+	pthread_cond_signal(&f->cv);
+	pthread_mutex_unlock(&f->mu);
+	pthread_join(f->th, NULL);
+	e->follower = NULL;
+	enum sf_err rc = f->rc;
+	if (rc) sf_errf(err, "%s", f->err.ptr);
+	if (!e->opts.quiet && f->s.seen && isatty(2)) fputc('\n', stderr);
+	if (st) {
+		st->added = f->s.added;
+		st->deleted = f->s.deleted;
+		st->seq = f->s.last_seq;
+		st->seconds = (double)(sf_now_ns() - f->t0) / 1e9;
+	}
+	sf_analyzer_free(f->x.an);
+	sf_store_close(f->x.store);
+	sf_buf_release(&f->err);
+	pthread_mutex_destroy(&f->mu);
+	pthread_cond_destroy(&f->cv);
+	free(f);
+	/* Whatever the ingesting side committed after the last pass. */
+	if (!rc) {
+		struct sf_sync_stats more;
+		rc = sf_engine_sync(e, &more, err);
+		if (!rc && st) {
+			st->added += more.added;
+			st->deleted += more.deleted;
+			st->seq = more.seq > st->seq ? more.seq : st->seq;
+		}
+	}
+	return rc;
 }
 
 enum sf_err sf_engine_reindex(struct sf_engine *e, struct sf_sync_stats *st, struct sf_buf *err)

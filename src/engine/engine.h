@@ -67,6 +67,14 @@ struct sf_sync_stats {
 
 /* Applies the store's changes to the index and commits it. */
 enum sf_err sf_engine_sync(struct sf_engine *e, struct sf_sync_stats *st, struct sf_buf *err) SF_WUR;
+/*
+ * Starts indexing on a second thread while the caller writes to the store (bulk ingestion):
+ * the thread follows the change log with its own store connection. Until sf_engine_follow_stop,
+ * the caller must not use the index (no searches, syncs or reindex). Stop waits for the thread,
+ * indexes what is left and commits; it is called by sf_engine_close when the caller did not.
+ */
+enum sf_err sf_engine_follow_start(struct sf_engine *e, struct sf_buf *err) SF_WUR;
+enum sf_err sf_engine_follow_stop(struct sf_engine *e, struct sf_sync_stats *st, struct sf_buf *err) SF_WUR;
 /* Throws the index away and builds it again from the store. */
 enum sf_err sf_engine_reindex(struct sf_engine *e, struct sf_sync_stats *st, struct sf_buf *err) SF_WUR;
 /* Loads the synonym dictionary again (from the path given at open). */

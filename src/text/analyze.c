@@ -2,8 +2,11 @@
  * text/analyze.c: the analyzer object, the analysis of one word and the term cache.
  *
  * Analyzing a word means: normalize it (normalize.c), check the unstemmed form against the stop
- * words, and stem it with the Snowball stemmer of its script (russian for Cyrillic, english for
- * Latin; words with digits, mixed scripts or other characters are not stemmed). Prose repeats
+ * words, replace a Cyrillic word by its hunspell lemma (lemma.c; not stop words, not words under
+ * 3 letters), and stem it with the Snowball stemmer of its script (russian for Cyrillic, english
+ * for Latin; words with digits, mixed scripts or other characters are neither lemmatized nor
+ * stemmed). Lemma then stem beats either alone: hunspell joins forms Snowball splits ("ошибок",
+ * "ошибка"), Snowball joins derived words hunspell keeps apart. Prose repeats
  * itself, so each analyzer keeps a cache from a word's surface bytes (exactly as they appear in
  * the text, before any folding) to the result: an open-addressing table of 16-byte slots that
  * point into one byte pool holding key and term back to back. The table doubles up to
@@ -13,6 +16,7 @@
  */
 #include "text/text_int.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,8 +46,13 @@ struct cache_slot {
 	uint8_t script;
 };
 
+/* Room for the signature string. */
+#define SIG_MAX 96
+
 struct sf_analyzer {
 	struct sf_analyzer_opts opts;
+	bool lemma;              /* lemmas in effect: opts.stem, opts.lemmatize and a dictionary */
+	char sig[SIG_MAX];
 	struct sb_stemmer *stem_ru;
 	struct sb_stemmer *stem_en;
 	struct cache_slot *slots;
@@ -62,6 +71,12 @@ void sf_analyzer_opts_default(struct sf_analyzer_opts *o)
 	o->stem = true;
 	o->stopwords = true;
 	o->parts = true;
+	o->lemmatize = true;
+}
+
+const char *sf_analyzer_signature(const struct sf_analyzer *a)
+{
+	return a->sig;
 }
 
 const struct sf_analyzer_opts *text_opts(const struct sf_analyzer *a)
@@ -91,6 +106,15 @@ enum sf_err sf_analyzer_new(const struct sf_analyzer_opts *opts, struct sf_analy
 		sf_errf(err, "libstemmer: cannot create the russian/english UTF-8 stemmers");
 		goto fail;
 	}
+	a->lemma = a->opts.stem && a->opts.lemmatize && text_lemma_available();
+	/* Version 1 is the analysis of this file; bump it when terms change for the same options. */
+	int sl = snprintf(a->sig, sizeof a->sig, "sufler-analyzer/1 lemma=%s stem=%s stop=%d parts=%d",
+			  a->lemma ? "hunspell-ru" : "none", a->opts.stem ? "snowball" : "none",
+			  a->opts.stopwords ? 1 : 0, a->opts.parts ? 1 : 0);
+	if (sl < 0 || (size_t)sl >= sizeof a->sig) {
+		sf_errf(err, "analyzer signature too long");
+		goto fail;
+	}
 	a->slots = sf_xcalloc(CACHE_SLOTS_INIT, sizeof *a->slots);
 	a->mask = CACHE_SLOTS_INIT - 1;
 	a->pool = sf_xmalloc(CACHE_POOL_INIT);
@@ -112,7 +136,33 @@ void sf_analyzer_free(struct sf_analyzer *a)
 	free(a);
 }
 
-/* Normalizes, checks the stop list and stems (p, n) into dst (SF_TERM_MAX bytes). */
+/* Letters (code points) in the UTF-8 word (p, n). */
+static size_t letters(const char *p, size_t n)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) k += ((unsigned char)p[i] & 0xc0) != 0x80;
+	return k;
+}
+
+/*
+ * Replaces the normalized Cyrillic word (norm, *len) by its normalized hunspell lemma when there
+ * is one that is still a Cyrillic word of letters; otherwise leaves it as it is.
+ */
+static void word_lemma(struct sf_analyzer *a, char *norm, size_t *len)
+{
+	char stem[SF_TERM_MAX * 2];
+	size_t sl = text_lemma(norm, *len, stem, sizeof stem);
+	if (!sl) return;
+	/* hunspell spells lemmas its own way (capitals of proper nouns, ё): normalize like input. */
+	struct text_norm_info li;
+	char ln[SF_TERM_MAX];
+	size_t ll = text_normalize(&a->ns, stem, sl, ln, &li);
+	if (!ll || li.script != SF_SCRIPT_CYRILLIC || li.has_digit || li.has_other) return;
+	memcpy(norm, ln, ll);
+	*len = ll;
+}
+
+/* Normalizes, checks the stop list, lemmatizes and stems (p, n) into dst (SF_TERM_MAX bytes). */
 static void word_compute(struct sf_analyzer *a, const char *p, size_t n, bool stem, char *dst,
 			 struct text_word *w)
 {
@@ -125,6 +175,9 @@ static void word_compute(struct sf_analyzer *a, const char *p, size_t n, bool st
 	w->number = len && info.has_digit && !info.has_letter && !info.has_other;
 	if (stem && len && !info.has_digit && !info.has_other &&
 	    (info.script == SF_SCRIPT_LATIN || info.script == SF_SCRIPT_CYRILLIC)) {
+		/* Stop words are dropped anyway; short words are mostly abbreviations. */
+		if (a->lemma && info.script == SF_SCRIPT_CYRILLIC && !w->stop && letters(norm, len) >= 3)
+			word_lemma(a, norm, &len);
 		struct sb_stemmer *st = info.script == SF_SCRIPT_CYRILLIC ? a->stem_ru : a->stem_en;
 		const sb_symbol *r = sb_stemmer_stem(st, (const sb_symbol *)norm, (int)len);
 		int rl = r ? sb_stemmer_length(st) : 0;

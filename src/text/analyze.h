@@ -22,7 +22,14 @@
  *   4. Stop words (Russian and English) are dropped but keep their position slot, so phrase
  *      queries keep distances honest.
  *   5. Words are stemmed with Snowball chosen by script: Cyrillic -> russian, Latin -> english;
- *      digits and mixed tokens are not stemmed.
+ *      digits and mixed tokens are not stemmed. Before that, a Cyrillic word of 3 letters or
+ *      more that is not a stop word is replaced by its lemma: the first stem the hunspell-ru
+ *      dictionary gives for it (the word itself when hunspell knows none), so "записью" ->
+ *      "запись" -> "запис" and "ошибок" -> "ошибка" -> "ошибк" (Snowball alone gives "записью"
+ *      and "ошибок"). Measured on Russian XQuAD retrieval: nDCG@10 0.9533 with Snowball only,
+ *      0.96 with lemma then Snowball. Lemmas come only with stemming (opts.stem) and can be
+ *      turned off (opts.lemmatize); without the dictionary files the analyzer stems only, and
+ *      sf_analyzer_signature tells which analysis is in effect.
  *
  * Details of step 3 (text/tokenize.c): joiners are _ . - / \ : @ ? = & % + # ~; trailing joiners
  * are dropped ("файл." -> "файл"), leading ones too except / and \ (paths); ".." and "--" split
@@ -32,8 +39,13 @@
  *
  * Speed: words of ASCII and basic Cyrillic are normalized without ICU, and each analyzer caches
  * the analysis of every surface form it has seen (up to 196608 forms, then the cache starts over),
- * so stemming runs about once per distinct word. Memory per analyzer: up to ~4 MiB of cache
- * slots and 16 MiB of cached text.
+ * so lemmatizing and stemming run about once per distinct word. Memory per analyzer: up to ~4 MiB
+ * of cache slots and 16 MiB of cached text.
+ *
+ * Dictionary: /usr/share/hunspell/ru_RU.{aff,dic} (Debian hunspell-ru), or the path prefix given
+ * in the environment variable SUFLER_HUNSPELL_DICT (without .aff/.dic), read once when the first
+ * analyzer with lemmas is created. It is loaded once per process and shared by all analyzers
+ * (about 0.3 s and ~20 MiB, never freed); hunspell calls hold one process-wide mutex.
  *
  * Thread-safety: an analyzer holds stemmer state and scratch buffers: one per thread. The
  * callback's token (term bytes) is valid only during the callback.
@@ -74,20 +86,33 @@ struct sf_analyzer_opts {
 	bool stem;           /* default true; false keeps normalized surface forms */
 	bool stopwords;      /* default true: drop stop words (their positions are kept) */
 	bool parts;          /* default true: emit SF_TOK_PART tokens for compounds */
+	bool lemmatize;      /* default true: hunspell-ru lemma before stemming Cyrillic words
+				(only when stem is true and the dictionary is there) */
 };
 
-/* Default options (stemming on, stop words dropped, compound parts emitted). */
+/* Default options (lemmas and stemming on, stop words dropped, compound parts emitted). */
 void sf_analyzer_opts_default(struct sf_analyzer_opts *o);
 
 struct sf_analyzer;
 
 /*
  * Creates an analyzer; opts may be NULL for the defaults. Free with sf_analyzer_free. Fails with
- * SF_ERR_INTERNAL when ICU or a stemmer cannot be loaded (message in err).
+ * SF_ERR_INTERNAL when ICU or a stemmer cannot be loaded (message in err). A missing hunspell
+ * dictionary is not an error (see sf_analyzer_signature). The first analyzer with lemmas in a
+ * process blocks while the dictionary loads.
  */
 enum sf_err sf_analyzer_new(const struct sf_analyzer_opts *opts, struct sf_analyzer **out,
 			    struct sf_buf *err) SF_WUR;
 void sf_analyzer_free(struct sf_analyzer *a);
+
+/*
+ * A short stable string naming the analysis that decides index terms, e.g.
+ * "sufler-analyzer/1 lemma=hunspell-ru stem=snowball stop=1 parts=1"; "lemma=none" when lemmas
+ * are off or the dictionary is missing, "stem=none" without stemming. An index built under one
+ * signature must be rebuilt to be searched under another. Borrowed: valid while a lives.
+ * Thread-safe (read-only).
+ */
+const char *sf_analyzer_signature(const struct sf_analyzer *a);
 
 /*
  * Called once per emitted token, in position order. Return 0 to go on, non-zero to stop the

@@ -5,7 +5,8 @@
  * The split: normalize.c knows characters (classes for tokenizing, NFKC + case folding, ё→е,
  * look-alike folding, the term length cut); tokenize.c knows token shapes (spans, compounds,
  * parts, positions, offsets); analyze.c owns the analyzer (stemmers, the term cache) and the
- * analysis of one word; stopwords.c holds the stop word lists.
+ * analysis of one word; stopwords.c holds the stop word lists; lemma.c holds the process-wide
+ * hunspell-ru dictionary.
  */
 #ifndef SF_TEXT_TEXT_INT_H
 #define SF_TEXT_TEXT_INT_H
@@ -107,6 +108,20 @@ void text_analyze_word(struct sf_analyzer *a, const char *p, size_t n, struct te
 /* Normalizes a compound whole (not stemmed) into the analyzer's compound scratch. */
 size_t text_normalize_compound(struct sf_analyzer *a, const char *p, size_t n,
 			       struct text_norm_info *info, const char **term);
+
+/*
+ * True when the hunspell-ru dictionary is loaded. The first call loads it (once per process,
+ * thread-safe, blocks for the load: about a third of a second); later calls are cheap.
+ */
+bool text_lemma_available(void);
+
+/*
+ * Writes the first hunspell stem of the normalized word (w, n) (UTF-8, lower case) into out
+ * (cap bytes, not NUL-terminated) and returns its length; 0 when there is no dictionary, hunspell
+ * knows no stem or the stem does not fit. The stem is hunspell's spelling (it may hold capitals
+ * or ё): normalize it before use. Thread-safe (one process-wide mutex around hunspell).
+ */
+size_t text_lemma(const char *w, size_t n, char *out, size_t cap);
 
 /* Options of an analyzer (analyze.c owns the struct). */
 const struct sf_analyzer_opts *text_opts(const struct sf_analyzer *a);
