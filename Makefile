@@ -9,7 +9,7 @@
 #   make bench      the benchmark against Xapian, PostgreSQL FTS and SQLite FTS5 (long)
 
 CC ?= cc
-PKGS := icu-uc icu-i18n jansson sqlite3
+PKGS := icu-uc icu-i18n jansson sqlite3 hunspell
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lstemmer -lpthread -lm
 WARN := -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes -Wno-unused-parameter -Werror
@@ -37,6 +37,7 @@ FUZZ_LIB_OBJ := $(patsubst %.c,$(B)/fuzz/%.o,$(LIB_SRC))
 UNIT_BIN := $(patsubst tests/unit/%.c,$(B)/asan/tests/%,$(UNIT_SRC))
 FUZZ_BIN := $(patsubst fuzz/%.c,$(B)/fuzz/%,$(FUZZ_SRC))
 
+.SECONDARY:
 .PHONY: all deps test unit lint fuzz fuzz-build demo bench clean check-deps-layers
 all: sufler
 

@@ -33,6 +33,7 @@
 #define SYNC_BATCH 100000
 
 struct follower;
+struct sf_engine;
 
 struct sf_engine {
 	char *dir;
@@ -131,6 +132,50 @@ enum sf_err sf_engine_reload_synonyms(struct sf_engine *e, struct sf_buf *err)
 	return SF_OK;
 }
 
+/*
+ * The index holds terms as one version of the analyzer made them (dictionary present or not,
+ * options). DIR/analyzer records that version's signature; when it differs from the running
+ * analyzer's, the index is rebuilt from the store so queries and documents meet again.
+ */
+enum sf_err sf_engine_reindex(struct sf_engine *e, struct sf_sync_stats *st, struct sf_buf *err);
+
+static enum sf_err check_analysis(struct sf_engine *e, struct sf_buf *err)
+{
+	const char *sig = sf_analyzer_signature(e->an);
+	char *path = path_join(e->dir, "analyzer");
+	char old[256] = "";
+	FILE *f = fopen(path, "r");
+	if (f) {
+		if (!fgets(old, sizeof old, f)) old[0] = 0;
+		fclose(f);
+		old[strcspn(old, "\n")] = 0;
+	}
+	enum sf_err rc = SF_OK;
+	bool empty = sf_index_applied_seq(e->index) == 0;
+	if (strcmp(old, sig) != 0) {
+		if (!empty) {
+			SF_LOG(SF_LOG_WARN, "engine", "analysis changed, rebuilding the index old=\"%s\" new=\"%s\"", old, sig);
+			if (!e->opts.quiet)
+				fprintf(stderr, "sufler: text analysis changed (%s -> %s); rebuilding the index\n",
+					old[0] ? old : "unknown", sig);
+			rc = sf_engine_reindex(e, NULL, err);
+		}
+		if (!rc) {
+			char tmp[4200];
+			snprintf(tmp, sizeof tmp, "%s.tmp", path);
+			f = fopen(tmp, "w");
+			bool ok = f && fprintf(f, "%s\n", sig) >= 0;
+			if (f && fclose(f) != 0) ok = false;
+			if (!ok || rename(tmp, path) != 0) {
+				sf_errf(err, "engine: cannot write %s: %s", path, strerror(errno));
+				rc = SF_ERR_IO;
+			}
+		}
+	}
+	free(path);
+	return rc;
+}
+
 enum sf_err sf_engine_open(const char *dir, const struct sf_engine_opts *opts, struct sf_engine **out,
 			   struct sf_buf *err)
 {
@@ -168,6 +213,8 @@ enum sf_err sf_engine_open(const char *dir, const struct sf_engine_opts *opts, s
 	rc = sf_engine_reload_synonyms(e, err);
 	if (rc) goto fail;
 	rc = open_index(e, err);
+	if (rc) goto fail;
+	rc = check_analysis(e, err);
 	if (rc) goto fail;
 	rc = sf_engine_sync(e, NULL, err);
 	if (rc) goto fail;

@@ -124,9 +124,9 @@ void sf_snapshot_terms(const struct sf_snapshot *s, unsigned char first,
 		       int (*fn)(void *ctx, const char *term, size_t len, uint64_t df), void *ctx);
 
 struct sf_search_opts {
-	float k1;                       /* default 1.2 */
-	float b[SF_FIELD_COUNT];        /* length normalization per field, default 0.75 */
-	float weight[SF_FIELD_COUNT];   /* field weights, default title 2.0, body 1.0 */
+	float k1;                       /* default 1.5 */
+	float b[SF_FIELD_COUNT];        /* length normalization per field, default 0.5 */
+	float weight[SF_FIELD_COUNT];   /* field weights, default title 3.0, body 1.0 */
 	bool exhaustive;                /* true: score every matching document (no pruning);
 					   for tests that compare against pruning */
 };

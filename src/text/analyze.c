@@ -294,7 +294,12 @@ enum sf_err sf_analyze_term(struct sf_analyzer *a, const char *word, size_t len,
 	seen &= ~(1u << TC_IGN);
 	if (seen == (1u << TC_LET) || seen == (1u << TC_DIG)) {
 		struct text_word w;
-		word_compute(a, word, len, stem, a->word, &w);
+		/* Through the term cache when it holds this analysis: the engine's query expansions
+		 * call here for every candidate, and a hunspell lookup costs microseconds. */
+		if (stem == a->opts.stem)
+			text_analyze_word(a, word, len, &w);
+		else
+			word_compute(a, word, len, stem, a->word, &w);
 		if (w.stop) return SF_OK;
 		return sf_buf_add(out, w.term, w.len);
 	}

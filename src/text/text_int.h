@@ -111,7 +111,7 @@ size_t text_normalize_compound(struct sf_analyzer *a, const char *p, size_t n,
 
 /*
  * True when the hunspell-ru dictionary is loaded. The first call loads it (once per process,
- * thread-safe, blocks for the load: about a third of a second); later calls are cheap.
+ * thread-safe, blocks for the load: about 60 ms); later calls are cheap.
  */
 bool text_lemma_available(void);
 

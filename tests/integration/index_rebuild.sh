@@ -26,3 +26,10 @@ check "missing manifest: rebuilt from the store" python3 -c '
 import json,sys; a=json.load(open(sys.argv[1])); assert len(a["hits"])==3, a' $WORK/after2
 "$SUFLER" reindex --data "$D" > $WORK/out
 check "reindex rebuilds every chunk" grep -q "reindexed 300 chunks" $WORK/out
+# A change of text analysis (here: the Russian dictionary going missing) rebuilds the index.
+check "analysis signature recorded" grep -q "sufler-analyzer/" $D/analyzer
+SUFLER_HUNSPELL_DICT=/nonexistent/ru_RU "$SUFLER" search --data "$D" --json --k 3 "принтеры" > $WORK/after3 2>$WORK/err3
+check "analysis change noticed" grep -q "analysis changed" $WORK/err3
+check "signature updated" grep -q "lemma=none" $D/analyzer
+check "results after the analysis change" python3 -c '
+import json,sys; a=json.load(open(sys.argv[1])); assert len(a["hits"])==3, a' $WORK/after3

@@ -1,6 +1,7 @@
 /*
  * tests/unit/text/test_analyze.c: the analyzer: word forms, normalization, look-alikes, compounds
- * and their parts, stop words and positions, byte offsets, invalid input, limits, the term cache.
+ * and their parts, stop words and positions, byte offsets, invalid input, limits, the term cache,
+ * hunspell-ru lemmas (they need the dictionary: scripts/install-deps installs hunspell-ru).
  */
 #include "testutil.h"
 
@@ -68,6 +69,7 @@ static int teardown(void **state)
 static void run(struct sf_analyzer *a, const char *text, struct toks *ts)
 {
 	ts->n = 0;
+	ts->stop_after = 0; /* callers declare ts without an initializer */
 	size_t len = strlen(text);
 	assert_int_equal(sf_analyze(a, text, len, collect, ts), SF_OK);
 	for (size_t i = 0; i < ts->n; i++) {
@@ -478,6 +480,149 @@ static void analyze_term(void **state)
 	sf_buf_release(&b);
 }
 
+/* An analyzer with default options but lemmatize and stop words as given. */
+static struct sf_analyzer *new_lemma_analyzer(bool lemmatize, bool stop)
+{
+	struct sf_analyzer_opts o;
+	sf_analyzer_opts_default(&o);
+	o.lemmatize = lemmatize;
+	o.stopwords = stop;
+	struct sf_analyzer *a = NULL;
+	assert_int_equal(sf_analyzer_new(&o, &a, NULL), SF_OK);
+	return a;
+}
+
+/* Both the cached path (sf_analyze) and sf_analyze_term give term for word. */
+static void term_is(struct sf_analyzer *a, const char *word, const char *term)
+{
+	char got[SF_TERM_MAX + 1];
+	one_term(a, word, got);
+	if (strcmp(got, term) != 0) {
+		fprintf(stderr, "\"%s\" -> \"%s\", want \"%s\"\n", word, got, term);
+		fail();
+	}
+	struct sf_buf b = SF_BUF_INIT;
+	assert_int_equal(sf_analyze_term(a, word, strlen(word), true, &b), SF_OK);
+	assert_string_equal(b.ptr, term);
+	sf_buf_release(&b);
+}
+
+static void lemma_joins_forms(void **state)
+{
+	struct sf_analyzer *a = *state;
+	/* The defaults lemmatize, and the dictionary (hunspell-ru, scripts/install-deps) is there. */
+	assert_string_equal(sf_analyzer_signature(a),
+			    "sufler-analyzer/1 lemma=hunspell-ru stem=snowball stop=1 parts=1");
+	/* Forms Snowball alone keeps apart (checked below) meet through the hunspell lemma. */
+	static const struct {
+		const char *forms[4];
+		const char *term;  /* lemma, then Snowball */
+		const char *plain[4]; /* Snowball alone */
+	} rows[] = {
+		{ { "ошибок", "ошибка", "Ошибки", "ошибками" }, "ошибк", { "ошибок", "ошибк", "ошибк", "ошибк" } },
+		{ { "настроек", "настройка", "настройки", NULL }, "настройк", { "настроек", "настройк", "настройк", NULL } },
+		{ { "записи", "запись", "записью", "ЗАПИСЯМ" }, "зап", { "запис", "зап", "запис", "запис" } },
+		{ { "дни", "день", NULL, NULL }, "ден", { "дни", "ден", NULL, NULL } },
+	};
+	struct sf_analyzer *plain = new_lemma_analyzer(false, true);
+	for (size_t r = 0; r < sizeof rows / sizeof rows[0]; r++) {
+		for (size_t f = 0; f < 4 && rows[r].forms[f]; f++) {
+			term_is(a, rows[r].forms[f], rows[r].term);
+			term_is(plain, rows[r].forms[f], rows[r].plain[f]);
+		}
+	}
+	/* In running text too, through the term cache, twice (miss, then hit). */
+	for (int i = 0; i < 2; i++) {
+		struct toks ts = { .n = 0 };
+		run(a, "Записи ошибок: список ошибок в записях настроек", &ts);
+		assert_int_equal(ts.n, 6);
+		static const char *want[] = { "зап", "ошибк", "список", "ошибк", "зап", "настройк" };
+		assert_string_equal(ts.t[0].term, want[0]);
+		assert_string_equal(ts.t[1].term, want[1]);
+		assert_string_equal(ts.t[2].term, want[2]);
+		assert_string_equal(ts.t[3].term, want[3]);
+		/* "в" is a stop word: dropped, its position kept */
+		assert_int_equal(ts.t[4].pos, 5);
+		assert_string_equal(ts.t[4].term, want[4]);
+		assert_string_equal(ts.t[5].term, want[5]);
+	}
+	sf_analyzer_free(plain);
+}
+
+/* Latin words, codes and numbers come out exactly as without lemmas. */
+static void lemma_leaves_latin_and_codes(void **state)
+{
+	struct sf_analyzer *a = *state;
+	struct sf_analyzer *plain = new_lemma_analyzer(false, true);
+	const char *text = "Drivers running on Windows: ERR_CONNECTION_REFUSED 0x80070005 v1.2.3 "
+			   "user@example.com win10 Wi-Fi records entries 2024";
+	struct toks x = { .n = 0 }, y = { .n = 0 };
+	run(a, text, &x);
+	run(plain, text, &y);
+	assert_true(x.n > 10);
+	assert_int_equal(x.n, y.n);
+	for (size_t i = 0; i < x.n; i++) {
+		assert_string_equal(x.t[i].term, y.t[i].term);
+		assert_int_equal(x.t[i].pos, y.t[i].pos);
+		assert_int_equal(x.t[i].kind, y.t[i].kind);
+	}
+	/* A compound is never lemmatized whole ("записи" alone would become "зап"). */
+	struct sf_buf b = SF_BUF_INIT;
+	assert_int_equal(sf_analyze_term(a, "Записи-2", strlen("Записи-2"), true, &b), SF_OK);
+	assert_string_equal(b.ptr, "записи-2");
+	sf_buf_release(&b);
+	sf_analyzer_free(plain);
+}
+
+/*
+ * Stop words are not lemmatized: kept (stop words off), they stem as before. hunspell's first
+ * stem of "какая" is "какать" and of "моя" is "мыть", so a lemma would show.
+ */
+static void lemma_skips_stop_words(void **state)
+{
+	struct sf_analyzer *a = new_lemma_analyzer(true, false);
+	struct sf_analyzer *plain = new_lemma_analyzer(false, false);
+	static const char *words[] = { "какая", "моя", "тем", "были", "которых" };
+	for (size_t i = 0; i < sizeof words / sizeof words[0]; i++) {
+		char x[SF_TERM_MAX + 1], y[SF_TERM_MAX + 1];
+		one_term(a, words[i], x);
+		one_term(plain, words[i], y);
+		assert_string_equal(x, y);
+	}
+	char t[SF_TERM_MAX + 1];
+	one_term(a, "какая", t);
+	assert_string_equal(t, "как");
+	sf_analyzer_free(plain);
+	sf_analyzer_free(a);
+}
+
+/* lemmatize=false is the analysis before lemmas, and the signatures tell the two apart. */
+static void lemma_off_and_signature(void **state)
+{
+	struct sf_analyzer *plain = new_lemma_analyzer(false, true);
+	assert_string_equal(sf_analyzer_signature(plain),
+			    "sufler-analyzer/1 lemma=none stem=snowball stop=1 parts=1");
+	assert_string_not_equal(sf_analyzer_signature(plain), sf_analyzer_signature(*state));
+	term_is(plain, "Паролем", "парол");
+	term_is(plain, "записи", "запис");
+	term_is(plain, "запись", "зап");
+	sf_analyzer_free(plain);
+
+	/* No stemming, no lemmas: surface forms ("ошибок" stays, not "ошибка"). */
+	struct sf_analyzer *nostem = new_analyzer(false, true, true);
+	assert_string_equal(sf_analyzer_signature(nostem),
+			    "sufler-analyzer/1 lemma=none stem=none stop=1 parts=1");
+	char t[SF_TERM_MAX + 1];
+	one_term(nostem, "Ошибок", t);
+	assert_string_equal(t, "ошибок");
+	sf_analyzer_free(nostem);
+
+	struct sf_analyzer *whole = new_analyzer(true, false, false);
+	assert_string_equal(sf_analyzer_signature(whole),
+			    "sufler-analyzer/1 lemma=hunspell-ru stem=snowball stop=0 parts=0");
+	sf_analyzer_free(whole);
+}
+
 /* Writes a distinct Cyrillic letter word for i into w; returns its length. */
 static size_t distinct_word(unsigned i, char *w)
 {
@@ -493,8 +638,12 @@ static size_t distinct_word(unsigned i, char *w)
 
 static void cache_survives_growth_and_clearing(void **state)
 {
-	/* More distinct words than the cache holds, twice over, checked against the uncached path. */
+	/*
+	 * More distinct words than the cache holds, twice over, checked against a second analyzer
+	 * whose cache fills and clears at other times (sf_analyze_term goes through the cache too).
+	 */
 	struct sf_analyzer *a = new_analyzer(true, true, true);
+	struct sf_analyzer *other = new_analyzer(true, true, true);
 	struct sf_buf b = SF_BUF_INIT;
 	const unsigned nwords = 300000;
 	for (int round = 0; round < 2; round++) {
@@ -504,7 +653,14 @@ static void cache_survives_growth_and_clearing(void **state)
 			w[n] = 0;
 			struct toks ts = { .n = 0 };
 			assert_int_equal(sf_analyze(a, w, n, collect, &ts), SF_OK);
-			assert_int_equal(sf_analyze_term(a, w, n, true, &b), SF_OK);
+			assert_int_equal(sf_analyze_term(other, w, n, true, &b), SF_OK);
+			if (i & 1) {
+				/* A cache entry made by sf_analyze_term serves sf_analyze the same. */
+				struct toks t2 = { .n = 0 };
+				assert_int_equal(sf_analyze(other, w, n, collect, &t2), SF_OK);
+				assert_int_equal(t2.n, ts.n);
+				if (ts.n) assert_string_equal(t2.t[0].term, ts.t[0].term);
+			}
 			if (b.len == 0) {
 				assert_int_equal(ts.n, 0);
 				continue;
@@ -515,6 +671,7 @@ static void cache_survives_growth_and_clearing(void **state)
 		}
 	}
 	sf_buf_release(&b);
+	sf_analyzer_free(other);
 	sf_analyzer_free(a);
 }
 
@@ -535,6 +692,10 @@ int main(void)
 		cmocka_unit_test(options_and_stop),
 		cmocka_unit_test(analyze_term),
 		cmocka_unit_test(cache_survives_growth_and_clearing),
+		cmocka_unit_test(lemma_joins_forms),
+		cmocka_unit_test(lemma_leaves_latin_and_codes),
+		cmocka_unit_test(lemma_skips_stop_words),
+		cmocka_unit_test(lemma_off_and_signature),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
