@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "base/hash.h"
+#include "base/json.h"
 #include "base/mem.h"
 #include "base/time.h"
 #include "text/utf8.h"
@@ -181,17 +182,21 @@ static enum sf_err tx_step(struct ingest *g)
 static enum sf_err put(struct ingest *g, struct sf_doc_in *d, const char *text, size_t len,
 		       bool markdown, const char *where)
 {
+	/* Fingerprint: the fields, then the text, hashed apart (no copy of the text). */
 	struct sf_buf fp = SF_BUF_INIT;
-	char hex[33];
+	char hex[33], fields_hex[33], text_hex[33];
 	if (sf_buf_addf(&fp, "%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f", d->title ? d->title : "",
 			d->url ? d->url : "", d->kind ? d->kind : "", d->lang ? d->lang : "",
-			d->acl ? d->acl : "", d->meta ? d->meta : "") != SF_OK ||
-	    sf_buf_add(&fp, text, len) != SF_OK) {
-		fprintf(stderr, "%s: document too large\n", where);
+			d->acl ? d->acl : "", d->meta ? d->meta : "") != SF_OK) {
+		fprintf(stderr, "%s: document fields too large\n", where);
 		g->stats->failed++;
 		sf_buf_release(&fp);
 		return SF_OK;
 	}
+	sf_fingerprint_hex(fp.ptr, fp.len, fields_hex);
+	sf_fingerprint_hex(text, len, text_hex);
+	sf_buf_reset(&fp);
+	if (sf_buf_add(&fp, fields_hex, 32) != SF_OK || sf_buf_add(&fp, text_hex, 32) != SF_OK) abort();
 	sf_fingerprint_hex(fp.ptr, fp.len, hex);
 	sf_buf_release(&fp);
 	d->fingerprint = hex;
@@ -221,10 +226,31 @@ out:
 	return rc;
 }
 
-static const char *jstr(json_t *o, const char *key)
+static const char *mstr(const struct sf_json_member *m, size_t nm, const char *key)
 {
-	json_t *v = json_object_get(o, key);
-	return json_is_string(v) ? json_string_value(v) : NULL;
+	const struct sf_json_member *v = sf_json_get(m, nm, key);
+	return v && v->type == SF_JSON_STRING ? v->value.ptr : NULL;
+}
+
+/* Access groups: "a,b" or ["a","b"]; false when malformed. */
+static bool read_acl(const struct sf_json_member *v, struct sf_buf *acl)
+{
+	if (!v || v->type == SF_JSON_NULL) return true;
+	if (v->type == SF_JSON_STRING) return sf_buf_add(acl, v->value.ptr, v->value.len) == SF_OK;
+	if (v->type != SF_JSON_ARRAY) return false;
+	json_t *a = json_loadb(v->value.ptr, v->value.len, 0, NULL);
+	bool ok = json_is_array(a);
+	size_t i;
+	json_t *x;
+	if (ok) json_array_foreach(a, i, x) {
+		if (!json_is_string(x)) { ok = false; break; }
+		if ((i && sf_buf_addch(acl, ',') != SF_OK) || sf_buf_adds(acl, json_string_value(x)) != SF_OK) {
+			ok = false;
+			break;
+		}
+	}
+	json_decref(a);
+	return ok;
 }
 
 static enum sf_err ingest_jsonl(struct ingest *g, const char *path)
@@ -241,6 +267,9 @@ static enum sf_err ingest_jsonl(struct ingest *g, const char *path)
 	size_t lineno = 0;
 	enum sf_err rc = SF_OK;
 	char where[4200];
+	struct sf_buf scratch = SF_BUF_INIT, why = SF_BUF_INIT;
+	struct sf_json_member m[SF_JSON_MAX_MEMBERS];
+	size_t nm;
 	while (!rc && (n = getline(&line, &cap, f)) >= 0) {
 		lineno++;
 		snprintf(where, sizeof where, "%s:%zu", path, lineno);
@@ -252,67 +281,59 @@ static enum sf_err ingest_jsonl(struct ingest *g, const char *path)
 			g->stats->failed++;
 			continue;
 		}
-		json_error_t je;
-		json_t *o = json_loadb(line, len, JSON_REJECT_DUPLICATES, &je);
-		if (!o || !json_is_object(o)) {
-			fprintf(stderr, "%s: malformed JSON: %s\n", where, o ? "not an object" : je.text);
+		if (sf_json_object(line, len, &scratch, m, &nm, &why) != SF_OK) {
+			fprintf(stderr, "%s: malformed JSON: %s\n", where, why.ptr);
 			g->stats->failed++;
-			json_decref(o);
 			continue;
 		}
 		char idbuf[32];
-		const char *id = jstr(o, "id");
-		json_t *jid = json_object_get(o, "id");
-		if (!id && json_is_integer(jid)) {
-			snprintf(idbuf, sizeof idbuf, "%lld", (long long)json_integer_value(jid));
+		const char *id = mstr(m, nm, "id");
+		const struct sf_json_member *jid = sf_json_get(m, nm, "id");
+		if (!id && jid && jid->type == SF_JSON_NUMBER && jid->value.len < sizeof idbuf &&
+		    !memchr(jid->value.ptr, '.', jid->value.len) && !memchr(jid->value.ptr, 'e', jid->value.len) &&
+		    !memchr(jid->value.ptr, 'E', jid->value.len)) {
+			memcpy(idbuf, jid->value.ptr, jid->value.len);
+			idbuf[jid->value.len] = 0;
 			id = idbuf;
 		}
-		const char *text = jstr(o, "text");
-		if (!id || !*id || !text) {
+		const struct sf_json_member *text = sf_json_get(m, nm, "text");
+		if (!id || !*id || !text || text->type != SF_JSON_STRING) {
 			fprintf(stderr, "%s: a document needs a string \"id\" and \"text\"\n", where);
 			g->stats->failed++;
-			json_decref(o);
 			continue;
 		}
-		struct sf_doc_in d = { .source = g->o->source, .ext_id = id, .title = jstr(o, "title"),
-				       .url = jstr(o, "url"), .kind = jstr(o, "kind"), .lang = jstr(o, "lang") };
-		/* acl: "a,b" or ["a","b"] */
+		struct sf_doc_in d = { .source = g->o->source, .ext_id = id, .title = mstr(m, nm, "title"),
+				       .url = mstr(m, nm, "url"), .kind = mstr(m, nm, "kind"), .lang = mstr(m, nm, "lang") };
 		struct sf_buf acl = SF_BUF_INIT;
-		json_t *ja = json_object_get(o, "acl");
-		bool bad = false;
-		if (json_is_string(ja)) {
-			bad = sf_buf_adds(&acl, json_string_value(ja)) != SF_OK;
-		} else if (json_is_array(ja)) {
-			size_t i;
-			json_t *v;
-			json_array_foreach(ja, i, v) {
-				if (!json_is_string(v)) { bad = true; break; }
-				if ((i && sf_buf_addch(&acl, ',') != SF_OK) || sf_buf_adds(&acl, json_string_value(v)) != SF_OK)
-					bad = true;
-			}
-		} else if (ja && !json_is_null(ja)) {
+		bool bad = !read_acl(sf_json_get(m, nm, "acl"), &acl);
+		const struct sf_json_member *jm = sf_json_get(m, nm, "meta");
+		char *meta = NULL;
+		if (jm && jm->type == SF_JSON_OBJECT) {
+			/* stored with sorted keys, so the fingerprint does not depend on key order */
+			json_t *o = json_loadb(jm->value.ptr, jm->value.len, 0, NULL);
+			if (o) meta = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+			json_decref(o);
+			if (!meta) bad = true;
+		} else if (jm && jm->type != SF_JSON_NULL) {
 			bad = true;
 		}
-		json_t *jm = json_object_get(o, "meta");
-		char *meta = NULL;
-		if (jm && json_is_object(jm)) meta = json_dumps(jm, JSON_COMPACT | JSON_SORT_KEYS);
-		else if (jm && !json_is_null(jm)) bad = true;
 		if (bad) {
 			fprintf(stderr, "%s: \"acl\" must be a string or an array of strings, \"meta\" an object\n", where);
 			g->stats->failed++;
 		} else {
 			d.acl = acl.ptr;
 			d.meta = meta;
-			rc = put(g, &d, text, strlen(text), false, where);
+			rc = put(g, &d, text->value.ptr, text->value.len, false, where);
 		}
 		free(meta);
 		sf_buf_release(&acl);
-		json_decref(o);
 	}
 	if (!rc && ferror(f)) {
 		fprintf(stderr, "%s: read error: %s\n", path, strerror(errno));
 		g->stats->failed++;
 	}
+	sf_buf_release(&scratch);
+	sf_buf_release(&why);
 	free(line);
 	fclose(f);
 	return rc;

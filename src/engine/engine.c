@@ -428,6 +428,7 @@ struct follower {
 static void *follow_main(void *arg)
 {
 	struct follower *f = arg;
+	pthread_setname_np(pthread_self(), "sufler-index");
 	for (;;) {
 		pthread_mutex_lock(&f->mu);
 		bool stop = f->stop;
@@ -582,7 +583,8 @@ enum sf_err sf_engine_search(struct sf_engine *e, const struct sf_engine_query *
 		h->score = hits[i].score;
 		if (q->fetch) {
 			struct sf_chunk c;
-			enum sf_err g = sf_store_get_chunk(e->store, hits[i].docid, &c, NULL);
+			enum sf_err g = q->snippets ? sf_store_get_chunk(e->store, hits[i].docid, &c, NULL)
+						    : sf_store_get_chunk_head(e->store, hits[i].docid, &c, NULL);
 			if (g == SF_ERR_NOTFOUND) continue; /* deleted after the snapshot */
 			if (g) {
 				rc = g;

@@ -94,6 +94,10 @@ struct sf_chunk {
 enum sf_err sf_store_get_chunk(struct sf_store *st, uint64_t chunk_id, struct sf_chunk *out,
 			       struct sf_buf *err) SF_WUR;
 
+/* As sf_store_get_chunk without the text (out->text is empty): cheaper for result lists. */
+enum sf_err sf_store_get_chunk_head(struct sf_store *st, uint64_t chunk_id, struct sf_chunk *out,
+				    struct sf_buf *err) SF_WUR;
+
 /* Calls fn for every live chunk in id order; stops early when fn returns non-zero. */
 enum sf_err sf_store_scan_chunks(struct sf_store *st, int (*fn)(void *ctx, const struct sf_chunk *c),
 				 void *ctx, struct sf_buf *err) SF_WUR;

@@ -59,6 +59,7 @@ enum stmt_id {
 	ST_INSERT_CHUNK,
 	ST_LOG,
 	ST_GET_CHUNK,
+	ST_GET_HEAD,
 	ST_SCAN,
 	ST_CHANGES,
 	ST_MAX_SEQ,
@@ -80,6 +81,8 @@ static const char *const stmt_sql[ST__COUNT] = {
 		   " c.heading, c.text"
 	[ST_GET_CHUNK] = "SELECT " CHUNK_COLS " FROM chunks c JOIN documents d ON d.id = c.doc_id"
 			 " WHERE c.id = ?1",
+	[ST_GET_HEAD] = "SELECT c.id, c.doc_id, c.ord, d.source, d.ext_id, d.title, d.url, d.kind, d.lang,"
+			" d.acl, c.heading, '' FROM chunks c JOIN documents d ON d.id = c.doc_id WHERE c.id = ?1",
 	[ST_SCAN] = "SELECT " CHUNK_COLS " FROM chunks c JOIN documents d ON d.id = c.doc_id"
 		    " ORDER BY c.id",
 	[ST_CHANGES] = "SELECT g.seq, g.op, g.chunk_id, " CHUNK_COLS " FROM changes g"
@@ -419,10 +422,10 @@ static void read_chunk(sqlite3_stmt *q, int base, struct sf_chunk *c)
 	c->text = col(q, base + 11);
 }
 
-enum sf_err sf_store_get_chunk(struct sf_store *s, uint64_t chunk_id, struct sf_chunk *out,
-			       struct sf_buf *err)
+static enum sf_err get_chunk(struct sf_store *s, enum stmt_id id, uint64_t chunk_id,
+			     struct sf_chunk *out, struct sf_buf *err)
 {
-	sqlite3_stmt *q = stmt(s, ST_GET_CHUNK);
+	sqlite3_stmt *q = stmt(s, id);
 	sqlite3_bind_int64(q, 1, (sqlite3_int64)chunk_id);
 	int rc = sqlite3_step(q);
 	if (rc == SQLITE_ROW) {
@@ -434,6 +437,18 @@ enum sf_err sf_store_get_chunk(struct sf_store *s, uint64_t chunk_id, struct sf_
 		return SF_ERR_NOTFOUND;
 	}
 	return db_err(s, err, "reading a chunk");
+}
+
+enum sf_err sf_store_get_chunk(struct sf_store *s, uint64_t chunk_id, struct sf_chunk *out,
+			       struct sf_buf *err)
+{
+	return get_chunk(s, ST_GET_CHUNK, chunk_id, out, err);
+}
+
+enum sf_err sf_store_get_chunk_head(struct sf_store *s, uint64_t chunk_id, struct sf_chunk *out,
+				    struct sf_buf *err)
+{
+	return get_chunk(s, ST_GET_HEAD, chunk_id, out, err);
 }
 
 enum sf_err sf_store_scan_chunks(struct sf_store *s, int (*fn)(void *ctx, const struct sf_chunk *c),
