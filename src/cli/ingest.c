@@ -185,9 +185,9 @@ static enum sf_err put(struct ingest *g, struct sf_doc_in *d, const char *text, 
 	/* Fingerprint: the fields, then the text, hashed apart (no copy of the text). */
 	struct sf_buf fp = SF_BUF_INIT;
 	char hex[33], fields_hex[33], text_hex[33];
-	if (sf_buf_addf(&fp, "%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f", d->title ? d->title : "",
+	if (sf_buf_addf(&fp, "%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f", d->title ? d->title : "",
 			d->url ? d->url : "", d->kind ? d->kind : "", d->lang ? d->lang : "",
-			d->acl ? d->acl : "", d->meta ? d->meta : "") != SF_OK) {
+			d->acl ? d->acl : "", d->meta ? d->meta : "", d->category ? d->category : "") != SF_OK) {
 		fprintf(stderr, "%s: document fields too large\n", where);
 		g->stats->failed++;
 		sf_buf_release(&fp);
@@ -303,7 +303,8 @@ static enum sf_err ingest_jsonl(struct ingest *g, const char *path)
 			continue;
 		}
 		struct sf_doc_in d = { .source = g->o->source, .ext_id = id, .title = mstr(m, nm, "title"),
-				       .url = mstr(m, nm, "url"), .kind = mstr(m, nm, "kind"), .lang = mstr(m, nm, "lang") };
+				       .url = mstr(m, nm, "url"), .kind = mstr(m, nm, "kind"), .lang = mstr(m, nm, "lang"),
+				       .category = mstr(m, nm, "category") };
 		struct sf_buf acl = SF_BUF_INIT;
 		bool bad = !read_acl(sf_json_get(m, nm, "acl"), &acl);
 		const struct sf_json_member *jm = sf_json_get(m, nm, "meta");

@@ -285,15 +285,13 @@ static enum sf_err add_field(struct indexer *x, enum sf_field field, struct sf_s
 
 static enum sf_err add_attr(struct indexer *x, const char *name, struct sf_str v)
 {
-	char val[256];
 	if (!v.len) return SF_OK;
-	size_t n = v.len < sizeof val - 1 ? v.len : sizeof val - 1;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)v.ptr[i];
-		val[i] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
-	}
-	val[n] = 0;
-	return sf_index_add_attr(x->ix, name, val);
+	/* the same normalization as filter values in queries */
+	struct sf_buf val = SF_BUF_INIT;
+	enum sf_err rc = sf_query_normalize_value(x->an, v.ptr, v.len, &val);
+	if (!rc && val.len) rc = sf_index_add_attr(x->ix, name, val.ptr);
+	sf_buf_release(&val);
+	return rc;
 }
 
 static enum sf_err index_chunk(struct indexer *x, const struct sf_chunk *c)
@@ -308,6 +306,7 @@ static enum sf_err index_chunk(struct indexer *x, const struct sf_chunk *c)
 	if ((rc = add_attr(x, "kind", c->kind))) return rc;
 	if ((rc = add_attr(x, "lang", c->lang))) return rc;
 	if ((rc = add_attr(x, "source", c->source))) return rc;
+	if ((rc = add_attr(x, "category", c->category))) return rc;
 	/* Access groups: one attribute value per group; no group = public. */
 	if (!c->acl.len) {
 		if ((rc = sf_index_add_attr(x->ix, "acl", "public"))) return rc;

@@ -101,6 +101,14 @@ enum sf_err sf_query_parse(const char *text, size_t len, struct sf_analyzer *a,
 			   const struct sf_synonyms *syn, struct sf_query **out,
 			   struct sf_buf *err) SF_WUR;
 
+/*
+ * Normalizes an attribute value as filters see it: word by word (case folding, ё→е, no
+ * stemming), joined by one space. Indexing must store attribute values through this function so
+ * that "category:\"Сеть и VPN\"" meets a document whose category is "сеть и  VPN". Replaces out.
+ */
+enum sf_err sf_query_normalize_value(struct sf_analyzer *a, const char *v, size_t n,
+				     struct sf_buf *out) SF_WUR;
+
 /* Appends a readable form of q to out ("+пароль title:vpn -\"x y\" kind:(pdf|html)"), for tests
  * and for showing the expansion to an administrator. */
 enum sf_err sf_query_describe(const struct sf_query *q, struct sf_buf *out) SF_WUR;

@@ -339,11 +339,9 @@ static enum sf_err fold_simple(const char *p, size_t n, struct sf_buf *out)
 	return SF_OK;
 }
 
-/* kind:pdf, category:"Сеть и VPN": the value normalized word by word, joined by one space. */
-static enum sf_err clause_filter(struct parser *ps, const char *name, const char *v, size_t n)
+enum sf_err sf_query_normalize_value(struct sf_analyzer *a, const char *v, size_t n, struct sf_buf *val)
 {
 	struct sf_buf word = SF_BUF_INIT;
-	struct sf_buf *val = &ps->scratch;
 	enum sf_err e = SF_OK;
 	sf_buf_reset(val);
 	size_t i = 0;
@@ -356,17 +354,27 @@ static enum sf_err clause_filter(struct parser *ps, const char *name, const char
 		size_t b = i;
 		while (i < n && !space_len(v + i, n - i)) i += char_len(v + i, n - i);
 		sf_buf_reset(&word);
-		if ((e = sf_analyze_term(ps->a, v + b, i - b, false, &word)) != SF_OK) goto out;
+		if ((e = sf_analyze_term(a, v + b, i - b, false, &word)) != SF_OK) goto out;
 		if (word.len == 0 && (e = fold_simple(v + b, i - b, &word)) != SF_OK) goto out;
 		if (word.len == 0) continue;
 		if (val->len && (e = sf_buf_addch(val, ' ')) != SF_OK) goto out;
 		if ((e = sf_buf_add(val, word.ptr, word.len)) != SF_OK) goto out;
 	}
-	if (val->len) sf_query_add_filter(ps->q, name, val->ptr);
 out:
-	if (e != SF_OK) sf_errf(ps->err, "query: cannot normalize the value of %s: %s", name, sf_err_str(e));
 	sf_buf_release(&word);
 	return e;
+}
+
+/* kind:pdf, category:"Сеть и VPN": the value normalized word by word, joined by one space. */
+static enum sf_err clause_filter(struct parser *ps, const char *name, const char *v, size_t n)
+{
+	enum sf_err e = sf_query_normalize_value(ps->a, v, n, &ps->scratch);
+	if (e != SF_OK) {
+		sf_errf(ps->err, "query: cannot normalize the value of %s: %s", name, sf_err_str(e));
+		return e;
+	}
+	if (ps->scratch.len) sf_query_add_filter(ps->q, name, ps->scratch.ptr);
+	return SF_OK;
 }
 
 /* ---- synonyms ---- */

@@ -26,8 +26,8 @@
 
 /* Limits on what one document may bring. */
 #define SF_STORE_MAX_TEXT (64u << 20)   /* bytes of text per document */
-#define SF_STORE_MAX_FIELD 4096         /* bytes of title, url, ids, kind, lang, acl */
-#define SF_STORE_SCHEMA_VERSION 1
+#define SF_STORE_MAX_FIELD 4096         /* bytes of title, url, ids, kind, lang, acl, category */
+#define SF_STORE_SCHEMA_VERSION 2
 
 struct sf_store;
 
@@ -55,6 +55,7 @@ struct sf_doc_in {
 	const char *kind;     /* "doc", "kb", "ticket", ... */
 	const char *lang;     /* "ru", "en", ... */
 	const char *acl;      /* access groups, comma-separated; NULL/empty = public */
+	const char *category; /* the document's category (a filter in search), may be NULL */
 	const char *meta;     /* JSON object text, stored as given */
 	const char *fingerprint; /* content fingerprint (32 hex); equal = unchanged */
 };
@@ -87,7 +88,7 @@ struct sf_chunk {
 	uint64_t id;
 	uint64_t doc_id;
 	uint32_t ord;
-	struct sf_str source, ext_id, title, url, kind, lang, acl, heading, text;
+	struct sf_str source, ext_id, title, url, kind, lang, acl, heading, text, category;
 };
 
 /* Reads one chunk by id; SF_ERR_NOTFOUND when it is gone. */

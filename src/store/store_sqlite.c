@@ -46,6 +46,8 @@ static const char *const migrations[] = {
 	"  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
 	"  chunk_id INTEGER NOT NULL,"
 	"  op INTEGER NOT NULL);",
+	/* 2: a document's category (filterable in search; set by sources, later by the classifier) */
+	"ALTER TABLE documents ADD COLUMN category TEXT NOT NULL DEFAULT '';",
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -69,20 +71,21 @@ enum stmt_id {
 static const char *const stmt_sql[ST__COUNT] = {
 	[ST_FIND_DOC] = "SELECT id, fingerprint FROM documents WHERE source = ?1 AND ext_id = ?2",
 	[ST_INSERT_DOC] = "INSERT INTO documents (source, ext_id, title, url, kind, lang, acl, meta,"
-			  " fingerprint, created_ms, updated_ms) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?10)",
+			  " fingerprint, created_ms, updated_ms, category) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?10,?11)",
 	[ST_UPDATE_DOC] = "UPDATE documents SET title=?2, url=?3, kind=?4, lang=?5, acl=?6, meta=?7,"
-			  " fingerprint=?8, updated_ms=?9 WHERE id=?1",
+			  " fingerprint=?8, updated_ms=?9, category=?10 WHERE id=?1",
 	[ST_DELETE_DOC] = "DELETE FROM documents WHERE id = ?1",
 	[ST_DOC_CHUNKS] = "SELECT id FROM chunks WHERE doc_id = ?1",
 	[ST_DELETE_CHUNKS] = "DELETE FROM chunks WHERE doc_id = ?1",
 	[ST_INSERT_CHUNK] = "INSERT INTO chunks (doc_id, ord, heading, text) VALUES (?1, ?2, ?3, ?4)",
 	[ST_LOG] = "INSERT INTO changes (chunk_id, op) VALUES (?1, ?2)",
 #define CHUNK_COLS "c.id, c.doc_id, c.ord, d.source, d.ext_id, d.title, d.url, d.kind, d.lang, d.acl," \
-		   " c.heading, c.text"
+		   " c.heading, c.text, d.category"
 	[ST_GET_CHUNK] = "SELECT " CHUNK_COLS " FROM chunks c JOIN documents d ON d.id = c.doc_id"
 			 " WHERE c.id = ?1",
 	[ST_GET_HEAD] = "SELECT c.id, c.doc_id, c.ord, d.source, d.ext_id, d.title, d.url, d.kind, d.lang,"
-			" d.acl, c.heading, '' FROM chunks c JOIN documents d ON d.id = c.doc_id WHERE c.id = ?1",
+			" d.acl, c.heading, '', d.category FROM chunks c JOIN documents d ON d.id = c.doc_id"
+			" WHERE c.id = ?1",
 	[ST_SCAN] = "SELECT " CHUNK_COLS " FROM chunks c JOIN documents d ON d.id = c.doc_id"
 		    " ORDER BY c.id",
 	[ST_CHANGES] = "SELECT g.seq, g.op, g.chunk_id, " CHUNK_COLS " FROM changes g"
@@ -301,6 +304,7 @@ static enum sf_err put_locked(struct sf_store *s, const struct sf_doc_in *d,
 		sqlite3_bind_text(q, 7, d->meta ? d->meta : "{}", -1, SQLITE_STATIC);
 		bind_text(q, 8, d->fingerprint);
 		sqlite3_bind_int64(q, 9, now);
+		bind_text(q, 10, d->category);
 		if (sqlite3_step(q) != SQLITE_DONE) return db_err(s, err, "updating a document");
 		*result = SF_PUT_REPLACED;
 	} else if (rc == SQLITE_DONE) {
@@ -315,6 +319,7 @@ static enum sf_err put_locked(struct sf_store *s, const struct sf_doc_in *d,
 		sqlite3_bind_text(q, 8, d->meta ? d->meta : "{}", -1, SQLITE_STATIC);
 		bind_text(q, 9, d->fingerprint);
 		sqlite3_bind_int64(q, 10, now);
+		bind_text(q, 11, d->category);
 		if (sqlite3_step(q) != SQLITE_DONE) return db_err(s, err, "inserting a document");
 		doc_id = sqlite3_last_insert_rowid(s->db);
 		*result = SF_PUT_ADDED;
@@ -346,7 +351,7 @@ enum sf_err sf_store_put_document(struct sf_store *s, const struct sf_doc_in *d,
 	if ((e = check_field("id", d->ext_id, err)) || (e = check_field("title", d->title, err)) ||
 	    (e = check_field("url", d->url, err)) || (e = check_field("kind", d->kind, err)) ||
 	    (e = check_field("lang", d->lang, err)) || (e = check_field("acl", d->acl, err)) ||
-	    (e = check_field("source", d->source, err)))
+	    (e = check_field("source", d->source, err)) || (e = check_field("category", d->category, err)))
 		return e;
 	size_t total = 0;
 	for (size_t i = 0; i < nchunks; i++) total += chunks[i].len;
@@ -420,6 +425,7 @@ static void read_chunk(sqlite3_stmt *q, int base, struct sf_chunk *c)
 	c->acl = col(q, base + 9);
 	c->heading = col(q, base + 10);
 	c->text = col(q, base + 11);
+	c->category = col(q, base + 12);
 }
 
 static enum sf_err get_chunk(struct sf_store *s, enum stmt_id id, uint64_t chunk_id,

@@ -59,3 +59,13 @@ import json,sys; r=json.load(open(sys.argv[1])); h=r["hits"][0]; assert h["title
 echo "ok: plain output"
 set +e; "$SUFLER" search --data "$D" "$(head -c 5000 /dev/zero | tr '\0' a)" >/dev/null 2>$WORK/err; rc=$?; set -e
 check "over-long query refused with status 2" test $rc = 2
+# Category filters, with a Cyrillic value, case and spacing as people type them.
+cat > $WORK/cat.jsonl <<'J'
+{"id":"c1","title":"Сбой VPN","text":"Туннель падает каждые пять минут.","category":"Сеть и VPN"}
+{"id":"c2","title":"Сбой печати","text":"Туннель в очереди печати? Нет, очередь зависла.","category":"Печать"}
+J
+"$SUFLER" ingest --data "$D" --quiet $WORK/cat.jsonl > /dev/null
+"$SUFLER" search --data "$D" --json 'туннель category:"сеть и  vpn"' > $WORK/s11
+check "category filter" python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert [h["id"] for h in r["hits"]]==["c1"], r' $WORK/s11
+"$SUFLER" search --data "$D" --json 'туннель category:печать' > $WORK/s12
+check "category filter, other value" python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert [h["id"] for h in r["hits"]]==["c2"], r' $WORK/s12

@@ -158,6 +158,42 @@ static void newer_schema_refused(void **state)
 	sf_buf_release(&err);
 }
 
+/* A store made by schema version 1 (before categories) opens, migrates and keeps its rows. */
+static void migrates_version_1(void **state)
+{
+	struct fixture *f = *state;
+	sf_store_close(f->st);
+	f->st = NULL;
+	char old[160], cmd[1200];
+	snprintf(old, sizeof old, "%s/v1.db", f->dir);
+	snprintf(cmd, sizeof cmd,
+		 "sqlite3 %s \"CREATE TABLE documents (id INTEGER PRIMARY KEY, source TEXT NOT NULL, ext_id TEXT NOT NULL,"
+		 " title TEXT NOT NULL DEFAULT '', url TEXT NOT NULL DEFAULT '', kind TEXT NOT NULL DEFAULT '',"
+		 " lang TEXT NOT NULL DEFAULT '', acl TEXT NOT NULL DEFAULT '', meta TEXT NOT NULL DEFAULT '{}',"
+		 " fingerprint TEXT NOT NULL, created_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL,"
+		 " UNIQUE (source, ext_id));"
+		 " CREATE TABLE chunks (id INTEGER PRIMARY KEY AUTOINCREMENT, doc_id INTEGER NOT NULL REFERENCES"
+		 " documents(id) ON DELETE CASCADE, ord INTEGER NOT NULL, heading TEXT NOT NULL DEFAULT '',"
+		 " text TEXT NOT NULL); CREATE TABLE changes (seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+		 " chunk_id INTEGER NOT NULL, op INTEGER NOT NULL);"
+		 " INSERT INTO documents VALUES (1,'default','old','Старый','','','','','{}','fp',1,1);"
+		 " INSERT INTO chunks VALUES (1,1,0,'','текст'); INSERT INTO changes VALUES (1,1,1);"
+		 " PRAGMA user_version = 1;\"", old);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(sf_store_open(old, &f->st, NULL), SF_OK);
+	assert_int_equal(sf_store_schema_version(f->st), 2);
+	struct sf_chunk c;
+	assert_int_equal(sf_store_get_chunk(f->st, 1, &c, NULL), SF_OK);
+	assert_true(sf_str_eq_c(c.title, "Старый"));
+	assert_int_equal(c.category.len, 0);
+	struct sf_doc_in d = { .ext_id = "new", .fingerprint = "x", .category = "Сеть" };
+	struct sf_chunk_in ch = { NULL, "a", 1 };
+	enum sf_put_result r;
+	assert_int_equal(sf_store_put_document(f->st, &d, &ch, 1, &r, NULL), SF_OK);
+	assert_int_equal(sf_store_get_chunk(f->st, 2, &c, NULL), SF_OK);
+	assert_true(sf_str_eq_c(c.category, "Сеть"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -165,6 +201,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(bad_documents_refused_without_trace, setup, teardown),
 		cmocka_unit_test_setup_teardown(reopen_keeps_schema_and_data, setup, teardown),
 		cmocka_unit_test_setup_teardown(newer_schema_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(migrates_version_1, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
