@@ -38,7 +38,7 @@ UNIT_BIN := $(patsubst tests/unit/%.c,$(B)/asan/tests/%,$(UNIT_SRC))
 FUZZ_BIN := $(patsubst fuzz/%.c,$(B)/fuzz/%,$(FUZZ_SRC))
 
 .SECONDARY:
-.PHONY: all deps test unit lint fuzz fuzz-build demo bench clean check-deps-layers
+.PHONY: out all deps test unit lint fuzz fuzz-build demo bench clean check-deps-layers
 all: sufler
 
 deps:
@@ -46,6 +46,10 @@ deps:
 
 sufler: $(REL_OBJ)
 	$(CC) -o $@ $^ $(PKG_LIBS)
+
+# A release binary elsewhere (experiments beside a running benchmark): make B=build-x OUT=/tmp/s out
+out: $(REL_OBJ)
+	$(CC) -o $(OUT) $^ $(PKG_LIBS)
 
 $(B)/release/%.o: %.c $(wildcard src/*/*.h)
 	@mkdir -p $(dir $@)

@@ -295,7 +295,7 @@ out:
 static int eval_speed(int argc, char **argv)
 {
 	const char *data = NULL, *queries = NULL;
-	size_t k = 10;
+	size_t k = 10, slow = 0;
 	bool json = false;
 	struct sf_engine_opts eo;
 	sf_engine_opts_default(&eo);
@@ -307,6 +307,7 @@ static int eval_speed(int argc, char **argv)
 		if (!strcmp(argv[i], "--data") && i + 1 < argc) data = argv[++i];
 		else if (!strcmp(argv[i], "--queries") && i + 1 < argc) queries = argv[++i];
 		else if (!strcmp(argv[i], "--k") && i + 1 < argc) k = (size_t)strtoul(argv[++i], NULL, 10);
+		else if (!strcmp(argv[i], "--slow") && i + 1 < argc) slow = (size_t)strtoul(argv[++i], NULL, 10);
 		else if (!strcmp(argv[i], "--json")) json = true;
 		else {
 			queries = NULL;
@@ -314,7 +315,8 @@ static int eval_speed(int argc, char **argv)
 		}
 	}
 	if (!queries || k < 1 || k > 10000) {
-		fprintf(stderr, "usage: sufler eval speed [--data DIR] --queries Q.jsonl [--k 10] [--json]\n");
+		fprintf(stderr, "usage: sufler eval speed [--data DIR] --queries Q.jsonl [--k 10] [--json] [--slow N]\n"
+				"  --slow N  also print the N slowest queries (to stderr)\n");
 		return 2;
 	}
 	struct sf_buf err = SF_BUF_INIT;
@@ -357,6 +359,15 @@ static int eval_speed(int argc, char **argv)
 			sf_engine_results_release(&res);
 		}
 	}
+	for (size_t s = 0; s < slow && s < nq; s++) {
+		size_t worst = 0;
+		for (size_t i = 1; i < nq; i++)
+			if (lat[i] > lat[worst]) worst = i;
+		fprintf(stderr, "%8.3f ms  %s  %s\n", lat[worst], qs[worst].id, qs[worst].text);
+		lat[worst] = -lat[worst]; /* mark; restored below */
+	}
+	for (size_t i = 0; i < nq; i++)
+		if (lat[i] < 0) lat[i] = -lat[i];
 	double p50 = sf_quantile(lat, nq, 0.5), p99 = sf_quantile(lat, nq, 0.99);
 	double qps = total > 0 ? (double)nq / (total / 1000.0) : 0;
 	if (json)

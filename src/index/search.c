@@ -30,6 +30,7 @@ struct qinfo {           /* one scoring term of the query */
 	double wi;           /* qweight * idf * (k1 + 1) */
 	uint8_t mask;
 	uint8_t occur;
+	bool core;           /* in the conjunctive seed pass of the current segment */
 	const char *term;
 	size_t len;
 };
@@ -54,6 +55,7 @@ struct tcur {            /* a term's cursor in one segment */
 	uint32_t ub_bi;
 	double ub_blk;
 	double contrib;
+	uint32_t cdoc;        /* the document contrib belongs to (SEG_NODOC: none) */
 	bool present;
 };
 
@@ -140,6 +142,7 @@ static void tcur_open(const struct ctx *x, struct tcur *t, const struct seg *s, 
 	t->present = ti >= 0 && !(s->dict[ti].flags & SEG_TERM_ATTR);
 	t->ub = 0;
 	t->ub_bi = UINT32_MAX;
+	t->cdoc = SEG_NODOC;
 	if (!t->present) return;
 	cursor_init(&t->c, s, (uint64_t)ti);
 	if (qi >= 0) {
@@ -246,7 +249,8 @@ static void emit(struct ctx *x, struct segq *g, uint32_t d)
 {
 	double s = 0;
 	for (size_t i = 0; i < x->nqi; i++)
-		if (x->qi[i].occur != SF_MUST_NOT && g->terms[i].present) s += g->terms[i].contrib;
+		if (x->qi[i].occur != SF_MUST_NOT && g->terms[i].present && g->terms[i].cdoc == d)
+			s += g->terms[i].contrib;
 	x->matched++;
 	heap_push(x, s, g->s->extids[d]);
 }
@@ -255,6 +259,7 @@ static void probe(struct ctx *x, struct segq *g, size_t i, uint32_t d, bool *mat
 {
 	struct tcur *t = &g->terms[i];
 	t->contrib = 0;
+	t->cdoc = d;
 	if (!t->present || cursor_seek(&t->c, d) != d) return;
 	uint32_t tf[2];
 	cursor_tf(&t->c, tf);
@@ -334,7 +339,63 @@ static int cmp_ub(const void *a, const void *b)
 	return x->ub < y->ub ? -1 : x->ub > y->ub;
 }
 
-static void plan_should(struct ctx *x, struct segq *g, bool exhaustive)
+/*
+ * Seeds the heap before MaxScore: the documents that contain every optional term tend to score
+ * highest, and an intersection led by the rarest list finds them cheaply. They are scored in
+ * full and pushed, so the threshold MaxScore starts from is a real k-th score, and much more of
+ * the union can be skipped. plan_should then skips documents that match every core term (they
+ * were all considered here), so nothing is counted twice and the top-k stays exact.
+ * Returns the number of core terms (0: no seeding).
+ */
+static size_t seed_conjunctive(struct ctx *x, struct segq *g)
+{
+	struct tcur *core[SF_QUERY_MAX_TERMS * 2 + 8];
+	size_t n = 0;
+	for (size_t i = 0; i < x->nqi; i++) x->qi[i].core = false;
+	for (size_t i = 0; i < x->nqi; i++) {
+		if (x->qi[i].occur != SF_SHOULD || !g->terms[i].present) continue;
+		if (n == sizeof core / sizeof core[0]) return 0;
+		core[n++] = &g->terms[i];
+	}
+	if (n < 2) return 0;
+	size_t lead = 0;
+	for (size_t r = 1; r < n; r++)
+		if (core[r]->c.df < core[lead]->c.df) lead = r;
+	for (size_t r = 0; r < n; r++) x->qi[core[r]->qi].core = true;
+	uint32_t d = core[lead]->c.doc;
+	while (d != SEG_NODOC) {
+		bool aligned = true;
+		for (size_t r = 0; r < n; r++) {
+			uint32_t y = cursor_seek(&core[r]->c, d);
+			if (y != d) {
+				d = y;
+				aligned = false;
+				break;
+			}
+		}
+		if (!aligned) continue;
+		if (!admissible(g, d)) goto next;
+		if (x->nheap == x->k) {
+			double th = theta(x), ub = 0;
+			for (size_t r = 0; r < n; r++) ub += block_ub(x, core[r]);
+			if (ub < th) goto next;
+		}
+		bool matched = false;
+		for (size_t i = 0; i < x->nqi; i++) {
+			g->terms[i].contrib = 0;
+			if (x->qi[i].occur == SF_SHOULD) probe(x, g, i, d, &matched);
+		}
+		/* A term restricted to a field it does not occur in contributes nothing: still
+		 * "matched" by its list, so plan_should will skip d; score it here as it is. */
+		if (matched && !excluded(x, g, d)) emit(x, g, d);
+	next:
+		d = d == UINT32_MAX - 1 ? SEG_NODOC : d + 1;
+		d = cursor_seek(&core[lead]->c, d);
+	}
+	return n;
+}
+
+static void plan_should(struct ctx *x, struct segq *g, bool exhaustive, size_t ncore)
 {
 	struct tcur *c[SF_QUERY_MAX_TERMS * 2 + 8];
 	double pre[SF_QUERY_MAX_TERMS * 2 + 9];
@@ -365,6 +426,8 @@ static void plan_should(struct ctx *x, struct segq *g, bool exhaustive)
 			double ub = 0;
 			for (size_t i = e; i < n; i++)
 				if (c[i]->c.doc == d) ub += block_ub(x, c[i]);
+			/* cheap first: the non-essential lists' segment-wide bounds */
+			if (ub + pre[e] < th) goto next;
 			for (size_t i = 0; i < e; i++)
 				if (cursor_shallow(&c[i]->c, d)) ub += block_ub(x, c[i]);
 			if (ub < th) {
@@ -386,7 +449,6 @@ static void plan_should(struct ctx *x, struct segq *g, bool exhaustive)
 				goto next;
 			}
 		}
-		for (size_t i = 0; i < n; i++) c[i]->contrib = 0;
 		bool matched = false;
 		double s = 0;
 		for (size_t i = e; i < n; i++) {
@@ -395,6 +457,7 @@ static void plan_should(struct ctx *x, struct segq *g, bool exhaustive)
 			cursor_tf(&c[i]->c, tf);
 			c[i]->contrib = term_score(x, &x->qi[c[i]->qi], tf, &g->s->lens[2 * (size_t)d],
 						   &matched);
+			c[i]->cdoc = d;
 			s += c[i]->contrib;
 		}
 		bool pruned = false;
@@ -408,9 +471,17 @@ static void plan_should(struct ctx *x, struct segq *g, bool exhaustive)
 			cursor_tf(&c[i]->c, tf);
 			c[i]->contrib = term_score(x, &x->qi[c[i]->qi], tf, &g->s->lens[2 * (size_t)d],
 						   &matched);
+			c[i]->cdoc = d;
 			s += c[i]->contrib;
 		}
 		if (pruned || !matched) goto next;
+		if (ncore) {
+			/* every core list has d: the seed pass considered it already */
+			size_t hits = 0;
+			for (size_t i = 0; i < n; i++)
+				if (x->qi[c[i]->qi].core && c[i]->c.doc == d) hits++;
+			if (hits == ncore) goto next;
+		}
 		if (excluded(x, g, d)) goto next;
 		emit(x, g, d);
 	next:
@@ -558,8 +629,18 @@ enum sf_err sf_search(const struct sf_snapshot *s, const struct sf_query *q, siz
 				tcur_open(&x, &g.phr[p][t], sg, q->phrases[p].terms[t], q->phrases[p].lens[t], -1);
 		if (plan == PLAN_REQ)
 			plan_required(&x, &g, opts->exhaustive);
-		else if (plan == PLAN_SHOULD)
-			plan_should(&x, &g, opts->exhaustive);
+		else if (plan == PLAN_SHOULD) {
+			size_t ncore = opts->exhaustive || getenv("SF_NO_SEED") ? 0 : seed_conjunctive(&x, &g);
+			if (ncore) { /* the seed pass moved the cursors: start them all again */
+				for (size_t i = 0; i < x.nqi; i++)
+					tcur_open(&x, &g.terms[i], sg, q->terms[i].term, q->terms[i].len, (int)i);
+				for (size_t p = 0; p < q->nphrases; p++)
+					for (size_t t = 0; t < q->phrases[p].nterms; t++)
+						tcur_open(&x, &g.phr[p][t], sg, q->phrases[p].terms[t],
+							  q->phrases[p].lens[t], -1);
+			}
+			plan_should(&x, &g, opts->exhaustive, ncore);
+		}
 		else
 			plan_filters(&x, &g);
 		for (size_t i = 0; i < x.nqi; i++) {

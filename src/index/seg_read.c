@@ -304,12 +304,46 @@ void cursor_init(struct cursor *c, const struct seg *s, uint64_t ti)
 	c->doc = c->docbuf[0];
 }
 
+/*
+ * The first block at or after bi whose last docid is >= target: a few linear steps (targets are
+ * usually near), then galloping and a binary search for far jumps in long lists.
+ */
+static uint32_t find_block_far(const struct cursor *c, uint32_t bi, uint32_t target)
+{
+	for (int k = 0; k < 4; k++, bi++)
+		if (bi >= c->nblocks || c->blocks[bi].last >= target) return bi;
+	uint32_t lo = bi, step = 4, hi;
+	for (;;) {
+		hi = lo + step;
+		if (hi >= c->nblocks) {
+			hi = c->nblocks;
+			break;
+		}
+		if (c->blocks[hi].last >= target) break;
+		lo = hi + 1;
+		step *= 2;
+	}
+	/* answer in [lo, hi] (hi may be nblocks: none) */
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (c->blocks[mid].last >= target) hi = mid;
+		else lo = mid + 1;
+	}
+	return lo;
+}
+
+static inline uint32_t find_block(const struct cursor *c, uint32_t bi, uint32_t target)
+{
+	/* most targets fall in the current block */
+	if (bi >= c->nblocks || c->blocks[bi].last >= target) return bi;
+	return find_block_far(c, bi + 1, target);
+}
+
 uint32_t cursor_seek(struct cursor *c, uint32_t target)
 {
 	if (c->doc != SEG_NODOC && c->doc >= target && c->dec_bi == c->bi) return c->doc;
 	if (c->doc == SEG_NODOC && c->bi >= c->nblocks) return SEG_NODOC;
-	uint32_t bi = c->bi;
-	while (bi < c->nblocks && c->blocks[bi].last < target) bi++;
+	uint32_t bi = find_block(c, c->bi, target);
 	if (bi >= c->nblocks) {
 		c->bi = c->nblocks;
 		c->doc = SEG_NODOC;
@@ -325,7 +359,18 @@ uint32_t cursor_seek(struct cursor *c, uint32_t target)
 	} else {
 		i = c->i;
 	}
-	while (c->docbuf[i] < target) i++; /* stops at the block's last, which is >= target */
+	/* The block's last docid is >= target, so this stops inside the block; far targets are
+	 * found by binary search over the decoded docids. */
+	for (int k = 0; k < 8 && c->docbuf[i] < target; k++) i++;
+	if (c->docbuf[i] < target) {
+		uint32_t lo = i + 1, hi = c->n - 1;
+		while (lo < hi) {
+			uint32_t mid = lo + (hi - lo) / 2;
+			if (c->docbuf[mid] >= target) hi = mid;
+			else lo = mid + 1;
+		}
+		i = lo;
+	}
 	c->i = i;
 	c->doc = c->docbuf[i];
 	return c->doc;
@@ -333,8 +378,7 @@ uint32_t cursor_seek(struct cursor *c, uint32_t target)
 
 bool cursor_shallow(struct cursor *c, uint32_t target)
 {
-	uint32_t bi = c->bi;
-	while (bi < c->nblocks && c->blocks[bi].last < target) bi++;
+	uint32_t bi = find_block(c, c->bi, target);
 	if (bi >= c->nblocks) return false;
 	if (bi != c->bi) {
 		c->bi = bi;

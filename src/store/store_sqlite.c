@@ -174,7 +174,7 @@ enum sf_err sf_store_open(const char *path, struct sf_store **out, struct sf_buf
 	}
 	sqlite3_busy_timeout(s->db, 10000);
 	e = exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
-		    "PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;", err);
+		    "PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY; PRAGMA mmap_size=17179869184;", err);
 	if (e) goto out;
 	e = migrate(s, err);
 	if (e) goto out;
