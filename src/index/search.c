@@ -266,6 +266,32 @@ static void probe(struct ctx *x, struct segq *g, size_t i, uint32_t d, bool *mat
 	t->contrib = term_score(x, &x->qi[i], tf, &g->s->lens[2 * (size_t)d], matched);
 }
 
+/*
+ * The first docid >= d present in every list of v (leapfrog, each list sought in turn, led by
+ * v[lead]), or SEG_NODOC. Cursors end on the returned docid.
+ */
+static uint32_t next_common(struct tcur *const *v, size_t n, size_t lead, uint32_t d)
+{
+	d = cursor_seek(&v[lead]->c, d);
+	while (d != SEG_NODOC) {
+		size_t r = 0;
+		for (; r < n; r++) {
+			uint32_t y = cursor_seek(&v[r]->c, d);
+			if (y != d) {
+				d = y;
+				break;
+			}
+		}
+		if (r == n) return d;
+	}
+	return SEG_NODOC;
+}
+
+static uint32_t after(uint32_t d)
+{
+	return d >= UINT32_MAX - 1 ? SEG_NODOC : d + 1;
+}
+
 static void plan_required(struct ctx *x, struct segq *g, bool exhaustive)
 {
 	struct tcur *req[SF_QUERY_MAX_TERMS * 2 + 8];
@@ -287,18 +313,8 @@ static void plan_required(struct ctx *x, struct segq *g, bool exhaustive)
 	size_t lead = 0;
 	for (size_t r = 1; r < nreq; r++)
 		if (req[r]->c.df < req[lead]->c.df) lead = r;
-	uint32_t d = req[lead]->c.doc;
-	while (d != SEG_NODOC) {
-		bool aligned = true;
-		for (size_t r = 0; r < nreq; r++) {
-			uint32_t y = cursor_seek(&req[r]->c, d);
-			if (y != d) {
-				d = y;
-				aligned = false;
-				break;
-			}
-		}
-		if (!aligned) continue;
+	for (uint32_t d = next_common(req, nreq, lead, 0); d != SEG_NODOC;
+	     d = next_common(req, nreq, lead, after(d))) {
 		if (!admissible(g, d)) goto next;
 		/* required terms must occur in their fields */
 		bool okm = true;
@@ -327,9 +343,7 @@ static void plan_required(struct ctx *x, struct segq *g, bool exhaustive)
 			if (x->qi[i].occur == SF_SHOULD) probe(x, g, i, d, &m);
 		}
 		emit(x, g, d);
-	next:
-		d = d == UINT32_MAX - 1 ? SEG_NODOC : d + 1;
-		d = cursor_seek(&req[lead]->c, d);
+	next:;
 	}
 }
 
@@ -362,18 +376,7 @@ static size_t seed_conjunctive(struct ctx *x, struct segq *g)
 	for (size_t r = 1; r < n; r++)
 		if (core[r]->c.df < core[lead]->c.df) lead = r;
 	for (size_t r = 0; r < n; r++) x->qi[core[r]->qi].core = true;
-	uint32_t d = core[lead]->c.doc;
-	while (d != SEG_NODOC) {
-		bool aligned = true;
-		for (size_t r = 0; r < n; r++) {
-			uint32_t y = cursor_seek(&core[r]->c, d);
-			if (y != d) {
-				d = y;
-				aligned = false;
-				break;
-			}
-		}
-		if (!aligned) continue;
+	for (uint32_t d = next_common(core, n, lead, 0); d != SEG_NODOC; d = next_common(core, n, lead, after(d))) {
 		if (!admissible(g, d)) goto next;
 		if (x->nheap == x->k) {
 			double th = theta(x), ub = 0;
@@ -388,9 +391,7 @@ static size_t seed_conjunctive(struct ctx *x, struct segq *g)
 		/* A term restricted to a field it does not occur in contributes nothing: still
 		 * "matched" by its list, so plan_should will skip d; score it here as it is. */
 		if (matched && !excluded(x, g, d)) emit(x, g, d);
-	next:
-		d = d == UINT32_MAX - 1 ? SEG_NODOC : d + 1;
-		d = cursor_seek(&core[lead]->c, d);
+	next:;
 	}
 	return n;
 }
