@@ -135,6 +135,27 @@ static int search_opt(int argc, char **argv, int *i, struct sf_search_opts *so)
 	return 1;
 }
 
+/*
+ * Runs one evaluation query for the top k without snippets (fetch: read the hits' ids and titles
+ * from the store, as a caller would). Stores the wall time in *ms; on failure reports it.
+ */
+static enum sf_err timed_search(struct sf_engine *eng, const struct equery *e, size_t k, bool fetch,
+				struct sf_engine_results *res, double *ms, struct sf_buf *err)
+{
+	struct sf_engine_query q;
+	sf_engine_query_default(&q);
+	q.text = e->text;
+	q.len = strlen(e->text);
+	q.k = k;
+	q.fetch = fetch;
+	q.snippets = false;
+	uint64_t q0 = sf_now_ns();
+	enum sf_err rc = sf_engine_search(eng, &q, res, err);
+	*ms = (double)(sf_now_ns() - q0) / 1e6;
+	if (rc) fprintf(stderr, "sufler eval: query %s: %s\n", e->id, err->ptr);
+	return rc;
+}
+
 static int eval_retrieval(int argc, char **argv)
 {
 	const char *corpus = NULL, *queries = NULL, *run = NULL, *keep = NULL, *syn = NULL;
@@ -228,21 +249,11 @@ static int eval_retrieval(int argc, char **argv)
 	const char **ranked = sf_xcalloc(k, sizeof *ranked);
 	size_t failed_q = 0;
 	for (size_t i = 0; i < nq; i++) {
-		struct sf_engine_query q;
-		sf_engine_query_default(&q);
-		q.text = qs[i].text;
-		q.len = strlen(qs[i].text);
-		q.k = k;
-		q.fetch = false;
-		q.snippets = false;
 		struct sf_engine_results res;
-		uint64_t q0 = sf_now_ns();
-		if (sf_engine_search(eng, &q, &res, &err) != SF_OK) {
-			fprintf(stderr, "sufler eval: query %s: %s\n", qs[i].id, err.ptr);
+		if (timed_search(eng, &qs[i], k, false, &res, &lat[i], &err) != SF_OK) {
 			failed_q++;
 			continue;
 		}
-		lat[i] = (double)(sf_now_ns() - q0) / 1e6;
 		size_t nr = 0;
 		for (size_t h = 0; h < res.n; h++) {
 			uint64_t c = res.hits[h].chunk_id;
@@ -338,19 +349,9 @@ static int eval_speed(int argc, char **argv)
 	uint64_t hits = 0;
 	for (int pass = 0; pass < 2; pass++) {
 		for (size_t i = 0; i < nq; i++) {
-			struct sf_engine_query q;
-			sf_engine_query_default(&q);
-			q.text = qs[i].text;
-			q.len = strlen(qs[i].text);
-			q.k = k;
-			q.snippets = false;
 			struct sf_engine_results res;
-			uint64_t q0 = sf_now_ns();
-			if (sf_engine_search(eng, &q, &res, &err) != SF_OK) {
-				fprintf(stderr, "sufler eval: query %s: %s\n", qs[i].id, err.ptr);
-				goto out;
-			}
-			double ms = (double)(sf_now_ns() - q0) / 1e6;
+			double ms;
+			if (timed_search(eng, &qs[i], k, true, &res, &ms, &err) != SF_OK) goto out;
 			if (pass == 1) {
 				lat[i] = ms;
 				total += ms;
