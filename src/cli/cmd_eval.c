@@ -149,6 +149,7 @@ static enum sf_err timed_search(struct sf_engine *eng, const struct equery *e, s
 	q.k = k;
 	q.fetch = fetch;
 	q.snippets = false;
+	q.describe = false;
 	uint64_t q0 = sf_now_ns();
 	enum sf_err rc = sf_engine_search(eng, &q, res, err);
 	*ms = (double)(sf_now_ns() - q0) / 1e6;

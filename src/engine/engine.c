@@ -62,6 +62,7 @@ void sf_engine_query_default(struct sf_engine_query *q)
 	q->k = 10;
 	q->snippets = true;
 	q->fetch = true;
+	q->describe = true;
 }
 
 struct sf_store *sf_engine_store(struct sf_engine *e) { return e->store; }
@@ -604,9 +605,11 @@ enum sf_err sf_engine_search(struct sf_engine *e, const struct sf_engine_query *
 		}
 		res->n++;
 	}
-	struct sf_buf d = SF_BUF_INIT;
-	if (sf_query_describe(pq, &d) != SF_OK) sf_buf_reset(&d);
-	res->parsed = sf_buf_detach(&d, NULL);
+	if (q->describe) {
+		struct sf_buf d = SF_BUF_INIT;
+		if (sf_query_describe(pq, &d) != SF_OK) sf_buf_reset(&d);
+		res->parsed = sf_buf_detach(&d, NULL);
+	}
 out:
 	if (snap) sf_snapshot_release(snap);
 	sf_query_free(pq);

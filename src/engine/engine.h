@@ -86,6 +86,7 @@ struct sf_engine_query {
 	size_t k;                 /* hits wanted (default 10) */
 	bool snippets;            /* read chunks and make snippets (default true) */
 	bool fetch;               /* read chunks at all (ids, titles); false: chunk ids only */
+	bool describe;            /* fill results.parsed with the parsed query (default true) */
 	const char *hl_open;      /* snippet markers (default "[" and "]") */
 	const char *hl_close;
 	const char *const *groups; /* access groups of the caller; NULL = no restriction (admin) */
@@ -107,7 +108,7 @@ struct sf_engine_results {
 	struct sf_engine_hit *hits;
 	size_t n;
 	double took_ms;
-	char *parsed;     /* sf_query_describe of the parsed query */
+	char *parsed;     /* sf_query_describe of the parsed query; NULL unless asked for */
 };
 
 enum sf_err sf_engine_search(struct sf_engine *e, const struct sf_engine_query *q,

@@ -274,6 +274,25 @@ static enum sf_err drop_chunks(struct sf_store *s, int64_t doc_id, struct sf_buf
 	return SF_OK;
 }
 
+/*
+ * One store operation is atomic: its own transaction outside the caller's, a savepoint inside
+ * one (so a refused document does not undo the caller's batch). op_end commits or rolls back.
+ */
+static enum sf_err op_begin(struct sf_store *s, bool *own, struct sf_buf *err)
+{
+	*own = !s->in_tx;
+	return exec(s, *own ? "BEGIN IMMEDIATE" : "SAVEPOINT op", err);
+}
+
+static enum sf_err op_end(struct sf_store *s, bool own, enum sf_err rc, struct sf_buf *err)
+{
+	if (rc) {
+		sqlite3_exec(s->db, own ? "ROLLBACK" : "ROLLBACK TO op; RELEASE op", NULL, NULL, NULL);
+		return rc;
+	}
+	return exec(s, own ? "COMMIT" : "RELEASE op", err);
+}
+
 static enum sf_err put_locked(struct sf_store *s, const struct sf_doc_in *d,
 			      const struct sf_chunk_in *chunks, size_t nchunks,
 			      enum sf_put_result *result, struct sf_buf *err)
@@ -359,24 +378,16 @@ enum sf_err sf_store_put_document(struct sf_store *s, const struct sf_doc_in *d,
 		sf_errf(err, "store: document text of %zu bytes is over the limit of %u", total, SF_STORE_MAX_TEXT);
 		return SF_ERR_LIMIT;
 	}
-	/* Inside the caller's transaction a savepoint keeps a failed put from leaving half a
-	 * document; outside one, the put is its own transaction. */
-	bool own = !s->in_tx;
-	e = exec(s, own ? "BEGIN IMMEDIATE" : "SAVEPOINT put", err);
-	if (e) return e;
-	e = put_locked(s, d, chunks, nchunks, result, err);
-	if (e) {
-		sqlite3_exec(s->db, own ? "ROLLBACK" : "ROLLBACK TO put; RELEASE put", NULL, NULL, NULL);
-		return e;
-	}
-	return exec(s, own ? "COMMIT" : "RELEASE put", err);
+	bool own;
+	if ((e = op_begin(s, &own, err))) return e;
+	return op_end(s, own, put_locked(s, d, chunks, nchunks, result, err), err);
 }
 
 enum sf_err sf_store_delete_document(struct sf_store *s, const char *source, const char *ext_id,
 				     struct sf_buf *err)
 {
-	bool own = !s->in_tx;
-	enum sf_err e = exec(s, own ? "BEGIN IMMEDIATE" : "SAVEPOINT del", err);
+	bool own;
+	enum sf_err e = op_begin(s, &own, err);
 	if (e) return e;
 	sqlite3_stmt *q = stmt(s, ST_FIND_DOC);
 	bind_text(q, 1, source && *source ? source : "default");
@@ -396,11 +407,7 @@ enum sf_err sf_store_delete_document(struct sf_store *s, const char *source, con
 	} else {
 		e = db_err(s, err, "finding a document");
 	}
-	if (e) {
-		sqlite3_exec(s->db, own ? "ROLLBACK" : "ROLLBACK TO del; RELEASE del", NULL, NULL, NULL);
-		return e;
-	}
-	return exec(s, own ? "COMMIT" : "RELEASE del", err);
+	return op_end(s, own, e, err);
 }
 
 static struct sf_str col(sqlite3_stmt *q, int i)
