@@ -63,7 +63,6 @@ void sf_index_opts_default(struct sf_index_opts *o)
 {
 	o->flush_bytes = (size_t)256 << 20;
 	o->max_segments = 8;
-	o->background_merge = false;
 }
 
 static void delset_unref(struct delset *d)

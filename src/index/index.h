@@ -18,7 +18,7 @@
  * Writes go to an in-memory segment. sf_index_refresh makes them visible to new snapshots
  * (near-real-time, same encoded format held in memory); sf_index_commit writes pending segments
  * and deletes to files and publishes a new MANIFEST atomically. Merges combine segments and
- * drop deleted documents, on demand or from a background thread.
+ * drop deleted documents: inside commit (tiered, see max_segments) or on demand (optimize).
  *
  * Readers take a snapshot (reference-counted, immutable: segment list + delete bitmaps + field
  * statistics) and search it without locks; writers never wait for readers and readers never
@@ -55,7 +55,6 @@ struct sf_index_opts {
 	/* Merge policy: when more than this many segments exist, commit merges the smallest ones
 	 * (default 8; 0 = never merge automatically). */
 	unsigned max_segments;
-	bool background_merge; /* merge in a background thread instead of inside commit */
 };
 
 void sf_index_opts_default(struct sf_index_opts *o);
