@@ -67,7 +67,7 @@ void sf_index_opts_default(struct sf_index_opts *o);
  */
 enum sf_err sf_index_open(const char *dir, bool create, const struct sf_index_opts *opts,
 			  struct sf_index **out, struct sf_buf *err) SF_WUR;
-/* Waits for a background merge, releases the index (snapshots held stay valid until released).
+/* Releases the index (snapshots held stay valid until released).
  * Uncommitted writes are lost. Accepts NULL. */
 void sf_index_close(struct sf_index *ix);
 
