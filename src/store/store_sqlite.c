@@ -72,8 +72,9 @@ static const char *const stmt_sql[ST__COUNT] = {
 	[ST_FIND_DOC] = "SELECT id, fingerprint FROM documents WHERE source = ?1 AND ext_id = ?2",
 	[ST_INSERT_DOC] = "INSERT INTO documents (source, ext_id, title, url, kind, lang, acl, meta,"
 			  " fingerprint, created_ms, updated_ms, category) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?10,?11)",
-	[ST_UPDATE_DOC] = "UPDATE documents SET title=?2, url=?3, kind=?4, lang=?5, acl=?6, meta=?7,"
-			  " fingerprint=?8, updated_ms=?9, category=?10 WHERE id=?1",
+	/* The same parameter numbers as ST_INSERT_DOC (see bind_doc); ?12 is the row id. */
+	[ST_UPDATE_DOC] = "UPDATE documents SET title=?3, url=?4, kind=?5, lang=?6, acl=?7, meta=?8,"
+			  " fingerprint=?9, updated_ms=?10, category=?11 WHERE id=?12",
 	[ST_DELETE_DOC] = "DELETE FROM documents WHERE id = ?1",
 	[ST_DOC_CHUNKS] = "SELECT id FROM chunks WHERE doc_id = ?1",
 	[ST_DELETE_CHUNKS] = "DELETE FROM chunks WHERE doc_id = ?1",
@@ -233,6 +234,20 @@ static void bind_text(sqlite3_stmt *q, int i, const char *v)
 	sqlite3_bind_text(q, i, v ? v : "", -1, SQLITE_STATIC);
 }
 
+/* The document's stored fields, at the parameter numbers ST_INSERT_DOC and ST_UPDATE_DOC share. */
+static void bind_doc(sqlite3_stmt *q, const struct sf_doc_in *d, int64_t now)
+{
+	bind_text(q, 3, d->title);
+	bind_text(q, 4, d->url);
+	bind_text(q, 5, d->kind);
+	bind_text(q, 6, d->lang);
+	bind_text(q, 7, d->acl);
+	sqlite3_bind_text(q, 8, d->meta ? d->meta : "{}", -1, SQLITE_STATIC);
+	bind_text(q, 9, d->fingerprint);
+	sqlite3_bind_int64(q, 10, now);
+	bind_text(q, 11, d->category);
+}
+
 static enum sf_err check_field(const char *name, const char *v, struct sf_buf *err)
 {
 	if (v && strlen(v) > SF_STORE_MAX_FIELD) {
@@ -314,31 +329,15 @@ static enum sf_err put_locked(struct sf_store *s, const struct sf_doc_in *d,
 		enum sf_err e = drop_chunks(s, doc_id, err);
 		if (e) return e;
 		q = stmt(s, ST_UPDATE_DOC);
-		sqlite3_bind_int64(q, 1, doc_id);
-		bind_text(q, 2, d->title);
-		bind_text(q, 3, d->url);
-		bind_text(q, 4, d->kind);
-		bind_text(q, 5, d->lang);
-		bind_text(q, 6, d->acl);
-		sqlite3_bind_text(q, 7, d->meta ? d->meta : "{}", -1, SQLITE_STATIC);
-		bind_text(q, 8, d->fingerprint);
-		sqlite3_bind_int64(q, 9, now);
-		bind_text(q, 10, d->category);
+		bind_doc(q, d, now);
+		sqlite3_bind_int64(q, 12, doc_id);
 		if (sqlite3_step(q) != SQLITE_DONE) return db_err(s, err, "updating a document");
 		*result = SF_PUT_REPLACED;
 	} else if (rc == SQLITE_DONE) {
 		q = stmt(s, ST_INSERT_DOC);
 		bind_text(q, 1, source);
 		bind_text(q, 2, d->ext_id);
-		bind_text(q, 3, d->title);
-		bind_text(q, 4, d->url);
-		bind_text(q, 5, d->kind);
-		bind_text(q, 6, d->lang);
-		bind_text(q, 7, d->acl);
-		sqlite3_bind_text(q, 8, d->meta ? d->meta : "{}", -1, SQLITE_STATIC);
-		bind_text(q, 9, d->fingerprint);
-		sqlite3_bind_int64(q, 10, now);
-		bind_text(q, 11, d->category);
+		bind_doc(q, d, now);
 		if (sqlite3_step(q) != SQLITE_DONE) return db_err(s, err, "inserting a document");
 		doc_id = sqlite3_last_insert_rowid(s->db);
 		*result = SF_PUT_ADDED;
