@@ -21,10 +21,7 @@ static const char dict[] = "зп, зарплата, заработная пла�
 static int setup(void **state)
 {
 	struct sf_buf err = SF_BUF_INIT;
-	if (sf_analyzer_new(NULL, &an, &err) != SF_OK) {
-		fprintf(stderr, "analyzer: %s\n", err.ptr);
-		return -1;
-	}
+	if (!(an = sf_test_analyzer())) return -1;
 	if (sf_synonyms_parse(an, dict, strlen(dict), &syn, NULL, &err) != SF_OK) {
 		fprintf(stderr, "synonyms: %s\n", err.ptr);
 		return -1;

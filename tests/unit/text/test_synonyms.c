@@ -12,13 +12,8 @@ static struct sf_analyzer *an;
 
 static int setup(void **state)
 {
-	struct sf_buf err = SF_BUF_INIT;
-	if (sf_analyzer_new(NULL, &an, &err) != SF_OK) {
-		fprintf(stderr, "analyzer: %s\n", err.ptr);
-		return -1;
-	}
-	sf_buf_release(&err);
-	return 0;
+	an = sf_test_analyzer();
+	return an ? 0 : -1;
 }
 
 static int teardown(void **state)
