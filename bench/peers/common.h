@@ -173,6 +173,21 @@ static inline void bench_query_cb(json_t *o, void *arg)
     q->n++;
 }
 
+/* A TREC run file ("qid Q0 docid rank score tag" per line), the format bench/metrics.py reads. */
+static inline FILE *bench_run_open(const char *path)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        bench_die("cannot write %s", path);
+    return f;
+}
+
+static inline void bench_run_hit(FILE *f, const char *qid, const char *docid, size_t rank, double score,
+                                 const char *peer)
+{
+    fprintf(f, "%s Q0 %s %zu %.6f %s\n", qid, docid, rank, score, peer);
+}
+
 static inline bench_queries bench_load_queries(const char *path)
 {
     bench_queries q = {NULL, 0, 0};

@@ -182,12 +182,10 @@ static int do_query(int argc, char **argv)
             total += dt;
         }
     }
-    FILE *f = fopen(runpath, "w");
-    if (!f)
-        bench_die("cannot write %s", runpath);
+    FILE *f = bench_run_open(runpath);
     for (size_t i = 0; i < qs.n; i++)
         for (size_t r = 0; r < res[i].n; r++)
-            fprintf(f, "%s Q0 %s %zu %.6f fts5\n", qs.v[i].id, res[i].ids[r], r + 1, res[i].scores[r]);
+            bench_run_hit(f, qs.v[i].id, res[i].ids[r], r + 1, res[i].scores[r], "fts5");
     fclose(f);
     sqlite3_finalize(st);
     sqlite3_close(db);

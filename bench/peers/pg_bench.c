@@ -232,12 +232,10 @@ static int do_query(int argc, char **argv)
             total += dt;
         }
     }
-    FILE *f = fopen(runpath, "w");
-    if (!f)
-        bench_die("cannot write %s", runpath);
+    FILE *f = bench_run_open(runpath);
     for (size_t i = 0; i < qs.n; i++)
         for (size_t j = 0; j < nres[i]; j++)
-            fprintf(f, "%s Q0 %s %zu %.6f postgres\n", qs.v[i].id, ids[i][j], j + 1, scores[i][j]);
+            bench_run_hit(f, qs.v[i].id, ids[i][j], j + 1, scores[i][j], "postgres");
     fclose(f);
     printf("{\"peer\":\"postgres\",\"mode\":\"query\",\"queries\":%zu,\"k\":%zu,"
            "\"query_ms_p50\":%.4f,\"query_ms_p99\":%.4f,\"query_ms_mean\":%.4f,"

@@ -118,13 +118,10 @@ int do_query(int argc, char **argv)
         }
     }
 
-    FILE *f = fopen(runpath, "w");
-    if (!f)
-        bench_die("cannot write %s", runpath);
+    FILE *f = bench_run_open(runpath);
     for (size_t i = 0; i < qs.n; i++)
         for (size_t r = 0; r < results[i].size(); r++)
-            fprintf(f, "%s Q0 %s %zu %.6f xapian\n", qs.v[i].id, results[i][r].first.c_str(),
-                    r + 1, results[i][r].second);
+            bench_run_hit(f, qs.v[i].id, results[i][r].first.c_str(), r + 1, results[i][r].second, "xapian");
     fclose(f);
     bench_report_queries("xapian", qs.n, lat.data(), total, k);
     return 0;
