@@ -40,7 +40,7 @@
 #include "base/str.h"
 #include "index/query.h"
 
-#define SF_INDEX_FORMAT_VERSION 1
+#define SF_INDEX_FORMAT_VERSION 2
 /* Limits: documents per segment, positions per document and field. */
 #define SF_INDEX_MAX_SEG_DOCS (1u << 30)
 #define SF_INDEX_MAX_POS ((1u << 24) - 1)
@@ -143,15 +143,36 @@ struct sf_search_stats {
 
 /*
  * Finds the k best live documents for q in snapshot s by BM25F:
- *   tf'(t,d) = sum_f weight_f * tf_f(t,d) / (1 - b_f + b_f * len_f(d) / avglen_f)
+ *   tf'(t,d) = sum_f weight_f * tf_f(t,d) / (1 - b_f + b_f * L_f(d) / avglen_f)
  *   score(d) = sum_t qweight_t * idf(t) * tf' * (k1 + 1) / (k1 + tf')
  *   idf(t)   = ln(1 + (N - df + 0.5) / (df + 0.5))
- * with N, df and avglen_f over the whole snapshot (all segments, live documents counted as
+ * where L_f(d) = sf_len_value(sf_len_code(len_f(d))), the field length at 1/16-octave precision
+ * (so scoring reads one byte per document and field), with N, df and avglen_f (exact) over the
+ * whole snapshot (all segments, live documents counted as
  * stored: deletes do not change statistics until merged). Terms restricted to fields use only
  * those fields in tf'. MUST terms and phrases, MUST_NOT terms and phrases and filters constrain
  * the matching set. Ties are broken by smaller docid. out must hold k hits; *nout gets the count.
  * opts and stats may be NULL. Thread-safe on a snapshot; does not block.
  */
+/*
+ * Field lengths as scored: exact below 64, above that the top five bits (a 1/16-octave step,
+ * rounded down), up to 2^18 - 1. Monotone, so a block's minimum length bounds its documents'.
+ */
+static inline uint8_t sf_len_code(uint32_t len)
+{
+	if (len < 64) return (uint8_t)len;
+	unsigned e = 31u - (unsigned)__builtin_clz(len); /* 6.. */
+	if (e > 17) return 255;
+	return (uint8_t)(64u + (e - 6u) * 16u + ((len >> (e - 4u)) & 15u));
+}
+
+static inline uint32_t sf_len_value(uint8_t code)
+{
+	if (code < 64) return code;
+	unsigned e = 6u + (unsigned)(code - 64) / 16u, m = (unsigned)(code - 64) % 16u;
+	return (16u + m) << (e - 4u);
+}
+
 enum sf_err sf_search(const struct sf_snapshot *s, const struct sf_query *q, size_t k,
 		      const struct sf_search_opts *opts, struct sf_hit *out, size_t *nout,
 		      struct sf_search_stats *stats) SF_WUR;

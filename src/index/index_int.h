@@ -8,10 +8,12 @@
  *   header   16 bytes: magic "SFSEG\r\n\x1a", u32 version, u32 0
  *   per term (in dictionary order), its region:
  *            nblocks x struct seg_block (32 bytes: last docid, offsets, per-field max tf and
- *            min length, for block-max bounds), then the doc stream (per block: 128 docid
- *            deltas as varints, then 128 tf codes: varint(body_tf << 1 | title_tf > 0)
- *            [, varint(title_tf)]), then the position stream (per posting: title positions,
- *            then body positions, each delta-coded from 0), which scoring never reads.
+ *            min length, for block-max bounds), then the doc stream (per block of up to 128
+ *            postings: at doc_off a width byte W and the docid gaps minus one, bit-packed in W
+ *            bits each; at tf_off widths Wb, Wt and the body tfs, then the title tfs,
+ *            bit-packed likewise: see bp_put), then the position stream (per posting: title
+ *            positions, then body positions, each delta-coded from 0 as varints), which
+ *            scoring never reads.
  *   dict     nterms x struct seg_term (32 bytes), 8-aligned
  *   termoff  (nterms + 1) x u32 offsets into the term bytes (terms sorted bytewise)
  *   terms    term bytes
@@ -90,6 +92,8 @@ struct seg {
 	const uint32_t *termoff;
 	const char *terms;
 	const uint32_t *lens;    /* [2 * local + field] */
+	uint8_t *norms;          /* [2 * local + field]: sf_len_code(lens), made at open (heap) so
+				    scoring reads 2 bytes per document */
 	const uint64_t *extids;
 	const uint64_t *map_ext;
 	const uint32_t *map_loc;
@@ -142,12 +146,27 @@ void cursor_init(struct cursor *c, const struct seg *s, uint64_t ti);
 uint32_t cursor_seek(struct cursor *c, uint32_t target);
 static inline uint32_t cursor_next(struct cursor *c)
 {
+	/* fast path: the next posting of the decoded current block */
+	if (c->dec_bi == c->bi && c->doc != SEG_NODOC && c->docbuf[c->i] == c->doc && c->i + 1 < c->n)
+		return c->doc = c->docbuf[++c->i];
 	return c->doc == SEG_NODOC ? SEG_NODOC : cursor_seek(c, c->doc + 1);
 }
 /* Moves the block pointer to the block that may hold target without decoding. false at end. */
 bool cursor_shallow(struct cursor *c, uint32_t target);
 /* tf of the current posting for field f (cursor must be on a doc). */
-void cursor_tf(struct cursor *c, uint32_t tf[2]);
+/* Makes the current posting's block decoded with its tfs, so docbuf, tfbuf[.][i..n) can be read
+ * directly; false at the end or when corrupt. */
+bool cursor_load(struct cursor *c);
+void cursor_tf_slow(struct cursor *c, uint32_t tf[2]);
+static inline void cursor_tf(struct cursor *c, uint32_t tf[2])
+{
+	if (!c->tf_ok) {
+		cursor_tf_slow(c, tf);
+		return;
+	}
+	tf[0] = c->tfbuf[0][c->i];
+	tf[1] = c->tfbuf[1][c->i];
+}
 /* Decodes positions of the current posting for field f into out (cap entries); returns count
  * or -1 when corrupt. */
 int64_t cursor_positions(struct cursor *c, int field, uint32_t *out, size_t cap);
@@ -183,6 +202,92 @@ static inline const uint8_t *vb_get32(const uint8_t *p, const uint8_t *end, uint
 	}
 	return NULL;
 }
+
+/* ---- bit packing (block postings) ---- */
+
+/* Bits needed for the largest of v[0..n) (0 when all are 0). */
+static inline unsigned bp_width(const uint32_t *v, uint32_t n)
+{
+	uint32_t m = 0;
+	for (uint32_t i = 0; i < n; i++) m |= v[i];
+	return m ? 32u - (unsigned)__builtin_clz(m) : 0;
+}
+
+static inline size_t bp_bytes(uint32_t n, unsigned w)
+{
+	return ((size_t)n * w + 7) / 8;
+}
+
+/* Packs v[0..n) in w bits each, least significant bit first; returns the end
+ * (p + bp_bytes(n, w)). */
+static inline uint8_t *bp_put(uint8_t *p, const uint32_t *v, uint32_t n, unsigned w)
+{
+	uint64_t acc = 0;
+	unsigned k = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		acc |= (uint64_t)v[i] << k;
+		k += w;
+		while (k >= 8) {
+			*p++ = (uint8_t)acc;
+			acc >>= 8;
+			k -= 8;
+		}
+	}
+	if (k) *p++ = (uint8_t)acc;
+	return p;
+}
+
+/* Eight values of w bits from p (w bytes), reading 8 bytes from each value's first byte. With
+ * a constant w every shift and offset is a constant. */
+static inline __attribute__((always_inline)) void bp_get8(const uint8_t *p, uint32_t *out,
+							   unsigned w)
+{
+	uint64_t mask = (1ull << w) - 1;
+#pragma GCC unroll 8
+	for (unsigned j = 0; j < 8; j++) {
+		uint64_t x;
+		memcpy(&x, p + (j * w) / 8, 8);
+		out[j] = (uint32_t)((x >> ((j * w) % 8)) & mask);
+	}
+}
+
+#define BP_CASE(W)                                                  \
+	case W:                                                     \
+		for (; i + 8 <= n; i += 8, p += W) bp_get8(p, out + i, W); \
+		break;
+
+/*
+ * Unpacks n values of w bits (w <= 32). fast: 8 bytes may be read from every value's first
+ * byte (the caller checked that many bytes past the packed ones are mapped); groups of eight
+ * then go through code specialized for w.
+ */
+static inline void bp_get(const uint8_t *p, uint32_t n, unsigned w, uint32_t *out, bool fast)
+{
+	if (w == 0) {
+		memset(out, 0, (size_t)n * sizeof *out);
+		return;
+	}
+	uint32_t i = 0;
+	if (fast) {
+		switch (w) {
+		BP_CASE(1) BP_CASE(2) BP_CASE(3) BP_CASE(4) BP_CASE(5) BP_CASE(6) BP_CASE(7) BP_CASE(8)
+		BP_CASE(9) BP_CASE(10) BP_CASE(11) BP_CASE(12) BP_CASE(13) BP_CASE(14) BP_CASE(15)
+		BP_CASE(16) BP_CASE(17) BP_CASE(18) BP_CASE(19) BP_CASE(20) BP_CASE(21) BP_CASE(22)
+		BP_CASE(23) BP_CASE(24) BP_CASE(25) BP_CASE(26) BP_CASE(27) BP_CASE(28) BP_CASE(29)
+		BP_CASE(30) BP_CASE(31) BP_CASE(32)
+		default: break;
+		}
+	}
+	/* the rest (or everything, near the end of the mapping), byte by byte */
+	uint64_t mask = (1ull << w) - 1;
+	for (size_t bit = 0; i < n; i++, bit += w) {
+		uint64_t x = 0;
+		size_t b0 = bit >> 3, nb = ((bit & 7) + w + 7) / 8;
+		for (size_t j = 0; j < nb; j++) x |= (uint64_t)p[b0 + j] << (8 * j);
+		out[i] = (uint32_t)((x >> (bit & 7)) & mask);
+	}
+}
+#undef BP_CASE
 
 static inline uint32_t ld32(const void *p)
 {

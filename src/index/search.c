@@ -6,10 +6,10 @@
  *   - required clauses (MUST terms, words of MUST phrases): leapfrog intersection led by the
  *     rarest list; a candidate is dropped when the sum of its block-max bounds is below the
  *     threshold, before phrases are verified and optional terms are read;
- *   - optional terms only: block-max MaxScore. Lists sorted by their segment-wide bound; the
- *     prefix whose bounds sum below the threshold is non-essential (only probed for documents
- *     found in the essential lists), and a candidate is dropped when its block-max bound or its
- *     partial score plus the remaining bounds falls below the threshold;
+ *   - optional terms only: windowed MaxScore (see plan_should). Lists sorted by their
+ *     segment-wide bound; the prefix whose bounds sum below the threshold is non-essential:
+ *     read only for documents found in the essential lists whose partial score plus the
+ *     remaining bounds can still reach the threshold;
  *   - filters only: matching documents in docid order, score 0.
  * Bounds come from per-block max tf and min field length (index_int.h), evaluated with the
  * query's k1, b, weights and the snapshot's average lengths, and are inflated by a relative
@@ -26,11 +26,12 @@
 
 #define UB_SLACK (1.0 + 1e-9)
 
+#define SAT_TF 8 /* body tfs below this are scored from ctx.sat */
+
 struct qinfo {           /* one scoring term of the query */
 	double wi;           /* qweight * idf * (k1 + 1) */
 	uint8_t mask;
 	uint8_t occur;
-	bool core;           /* in the conjunctive seed pass of the current segment */
 	const char *term;
 	size_t len;
 };
@@ -39,6 +40,8 @@ struct ctx {
 	const struct sf_snapshot *snap;
 	const struct sf_query *q;
 	double k1, w[2], A[2], B[2];
+	double nt[2][256];   /* w_f / (A_f + B_f * sf_len_value(code)): a length code's weight */
+	double sat[SAT_TF][256]; /* y / (k1 + y), y = tf * nt[body][code]: body-only postings */
 	struct qinfo *qi;
 	size_t nqi;
 	/* heap of the k best (worst on top) */
@@ -99,17 +102,23 @@ static void heap_push(struct ctx *x, double score, uint64_t ext)
 	x->heap[i] = h;
 }
 
-static double term_score(const struct ctx *x, const struct qinfo *t, const uint32_t tf[2],
-			 const uint32_t *lens, bool *matched)
+static inline double term_score(const struct ctx *x, const struct qinfo *t, const uint32_t tf[2],
+			 const uint8_t *norms, bool *matched)
 {
+	/* the common case, a body-only posting with a small tf, from the table: the same value
+	 * as the general path below */
+	if ((!tf[0] || !(t->mask & 1)) && tf[1] && tf[1] < SAT_TF && (t->mask & 2)) {
+		*matched = true;
+		return t->wi * x->sat[tf[1]][norms[1]];
+	}
 	double tfp = 0;
 	for (int f = 0; f < 2; f++) {
 		if (!(t->mask & (1u << f)) || !tf[f]) continue;
 		*matched = true;
-		tfp += x->w[f] * tf[f] / (x->A[f] + x->B[f] * lens[f]);
+		tfp += tf[f] * x->nt[f][norms[f]];
 	}
 	if (tfp <= 0) return 0;
-	return t->wi * tfp / (x->k1 + tfp);
+	return t->wi * (tfp / (x->k1 + tfp));
 }
 
 static double bound_of(const struct ctx *x, const struct qinfo *t, const struct seg_block *b)
@@ -117,15 +126,16 @@ static double bound_of(const struct ctx *x, const struct qinfo *t, const struct 
 	double tfp = 0;
 	for (int f = 0; f < 2; f++) {
 		if (!(t->mask & (1u << f)) || !b->maxtf[f]) continue;
-		double den = x->A[f] + x->B[f] * b->minlen[f];
-		if (den <= 0 || x->w[f] < 0) return t->wi * UB_SLACK;
-		tfp += x->w[f] * b->maxtf[f] / den;
+		uint8_t code = sf_len_code(b->minlen[f]);
+		double den = x->A[f] + x->B[f] * sf_len_value(code);
+		if (den <= 0 || x->w[f] < 0 || x->B[f] < 0) return t->wi * UB_SLACK;
+		tfp += b->maxtf[f] * x->nt[f][code];
 	}
 	if (tfp <= 0) return 0;
-	return t->wi * tfp / (x->k1 + tfp) * UB_SLACK;
+	return t->wi * (tfp / (x->k1 + tfp)) * UB_SLACK;
 }
 
-static double block_ub(const struct ctx *x, struct tcur *t)
+static inline double block_ub(const struct ctx *x, struct tcur *t)
 {
 	if (t->ub_bi != t->c.bi) {
 		t->ub_bi = t->c.bi;
@@ -215,6 +225,7 @@ struct segq {
 	struct tcur *terms;       /* one per ctx.qi */
 	struct tcur **phr;        /* per phrase, its word cursors */
 	struct pscratch ps;
+	struct win *win;          /* windowed MaxScore scratch */
 };
 
 static bool excluded(struct ctx *x, struct segq *g, uint32_t d)
@@ -252,6 +263,7 @@ static void emit(struct ctx *x, struct segq *g, uint32_t d)
 		if (x->qi[i].occur != SF_MUST_NOT && g->terms[i].present && g->terms[i].cdoc == d)
 			s += g->terms[i].contrib;
 	x->matched++;
+	if (s < theta(x)) return; /* cannot enter: spare the external id's cache miss */
 	heap_push(x, s, g->s->extids[d]);
 }
 
@@ -263,7 +275,7 @@ static void probe(struct ctx *x, struct segq *g, size_t i, uint32_t d, bool *mat
 	if (!t->present || cursor_seek(&t->c, d) != d) return;
 	uint32_t tf[2];
 	cursor_tf(&t->c, tf);
-	t->contrib = term_score(x, &x->qi[i], tf, &g->s->lens[2 * (size_t)d], matched);
+	t->contrib = term_score(x, &x->qi[i], tf, &g->s->norms[2 * (size_t)d], matched);
 }
 
 /*
@@ -354,49 +366,95 @@ static int cmp_ub(const void *a, const void *b)
 }
 
 /*
- * Seeds the heap before MaxScore: the documents that contain every optional term tend to score
- * highest, and an intersection led by the rarest list finds them cheaply. They are scored in
- * full and pushed, so the threshold MaxScore starts from is a real k-th score, and much more of
- * the union can be skipped. plan_should then skips documents that match every core term (they
- * were all considered here), so nothing is counted twice and the top-k stays exact.
- * Returns the number of core terms (0: no seeding).
+ * Windowed MaxScore (the plan for optional terms). Documents are taken in windows of WIN
+ * docids, and each window in four steps:
+ *   1. the essential lists are read term at a time, a decoded block at a time: every posting's
+ *      score is kept per list and added to its document's sum (no per-document merging of
+ *      cursors, no data-dependent branches);
+ *   2. documents whose sum plus the non-essential bounds cannot reach the threshold are
+ *      dropped (and deleted or filtered-out ones, a word of the bitmaps at a time);
+ *   3. the non-essential lists, highest bound first, add their scores to the candidates left,
+ *      which are pruned again before each list with the bounds of the lists still unread; a
+ *      list with few candidates is sought document by document, else its postings in the
+ *      window are walked against the candidate bitmap;
+ *   4. the survivors are scored in query order (the per-list scores summed in query order,
+ *      so the score equals the exhaustive one bit for bit) and pushed.
+ * The essential set is chosen again at each window start from the threshold reached so far.
+ * Like Lucene's MaxScoreBulkScorer; measured in docs/SEARCH.md.
  */
-static size_t seed_conjunctive(struct ctx *x, struct segq *g)
+#define WIN 1024
+#define WORDS (WIN / 64)
+
+struct win {
+	double acc[WIN];          /* score so far per document (kept all zero between windows) */
+	uint64_t mt[WORDS];       /* a term matched in its fields */
+	uint64_t live[WORDS];     /* candidates still in the running */
+	uint16_t cand[WIN];       /* their offsets, in docid order */
+	uint64_t *pres;           /* [list][WORDS]: the list has the document */
+	double *cb;               /* [list][WIN]: the list's score for the document */
+	size_t cap;               /* lists pres and cb have room for */
+};
+
+static void win_reserve(struct win *w, size_t n)
 {
-	struct tcur *core[SF_QUERY_MAX_TERMS * 2 + 8];
-	size_t n = 0;
-	for (size_t i = 0; i < x->nqi; i++) x->qi[i].core = false;
-	for (size_t i = 0; i < x->nqi; i++) {
-		if (x->qi[i].occur != SF_SHOULD || !g->terms[i].present) continue;
-		if (n == sizeof core / sizeof core[0]) return 0;
-		core[n++] = &g->terms[i];
-	}
-	if (n < 2) return 0;
-	size_t lead = 0;
-	for (size_t r = 1; r < n; r++)
-		if (core[r]->c.df < core[lead]->c.df) lead = r;
-	for (size_t r = 0; r < n; r++) x->qi[core[r]->qi].core = true;
-	for (uint32_t d = next_common(core, n, lead, 0); d != SEG_NODOC; d = next_common(core, n, lead, after(d))) {
-		if (!admissible(g, d)) goto next;
-		if (x->nheap == x->k) {
-			double th = theta(x), ub = 0;
-			for (size_t r = 0; r < n; r++) ub += block_ub(x, core[r]);
-			if (ub < th) goto next;
-		}
-		bool matched = false;
-		for (size_t i = 0; i < x->nqi; i++) {
-			g->terms[i].contrib = 0;
-			if (x->qi[i].occur == SF_SHOULD) probe(x, g, i, d, &matched);
-		}
-		/* A term restricted to a field it does not occur in contributes nothing: still
-		 * "matched" by its list, so plan_should will skip d; score it here as it is. */
-		if (matched && !excluded(x, g, d)) emit(x, g, d);
-	next:;
-	}
-	return n;
+	if (n <= w->cap) return;
+	w->pres = sf_xreallocarray(w->pres, n, sizeof(uint64_t) * WORDS);
+	w->cb = sf_xreallocarray(w->cb, n, sizeof(double) * WIN);
+	w->cap = n;
 }
 
-static void plan_should(struct ctx *x, struct segq *g, bool exhaustive, size_t ncore)
+/*
+ * Scores list li's postings below hi into the window (only the live documents' when live is
+ * given), a decoded block at a time; the cursor ends on its first posting >= hi.
+ */
+static inline void win_list(const struct ctx *x, struct win *w, size_t li, struct tcur *t,
+			    const uint8_t *norms, uint32_t lo, uint32_t hi, const uint64_t *live)
+{
+	struct cursor *cu = &t->c;
+	const struct qinfo *q = &x->qi[t->qi];
+	uint64_t *pres = w->pres + li * WORDS;
+	double *cb = w->cb + li * WIN;
+	while (cu->doc < hi) {
+		if (!cursor_load(cu)) return;
+		uint32_t i = cu->i, nn = cu->n;
+		const uint32_t *db = cu->docbuf, *t0 = cu->tfbuf[0], *t1 = cu->tfbuf[1];
+		for (; i < nn && db[i] < hi; i++) {
+			uint32_t o = db[i] - lo;
+			if (live && !(live[o / 64] >> (o % 64) & 1)) continue;
+			uint32_t tf[2] = { t0[i], t1[i] };
+			bool m = false;
+			double sc = term_score(x, q, tf, &norms[2 * (size_t)db[i]], &m);
+			pres[o / 64] |= 1ull << (o % 64);
+			w->mt[o / 64] |= (uint64_t)m << (o % 64);
+			cb[o] = sc;
+			w->acc[o] += sc;
+		}
+		if (i < nn) {
+			cu->i = i;
+			cu->doc = db[i];
+			return;
+		}
+		cu->i = nn - 1;
+		cu->doc = db[nn - 1];
+		cursor_next(cu);
+	}
+}
+
+/* Scores list li's posting at d (its cursor is on it) into the window. */
+static inline void win_add(const struct ctx *x, struct win *w, size_t li, struct tcur *t,
+			   const uint8_t *norms, uint32_t d, uint32_t o)
+{
+	uint32_t tf[2];
+	bool m = false;
+	cursor_tf(&t->c, tf);
+	double sc = term_score(x, &x->qi[t->qi], tf, &norms[2 * (size_t)d], &m);
+	w->pres[li * WORDS + o / 64] |= 1ull << (o % 64);
+	w->mt[o / 64] |= (uint64_t)m << (o % 64);
+	w->cb[li * WIN + o] = sc;
+	w->acc[o] += sc;
+}
+
+static void plan_should(struct ctx *x, struct segq *g, bool exhaustive)
 {
 	struct tcur *c[SF_QUERY_MAX_TERMS * 2 + 8];
 	double pre[SF_QUERY_MAX_TERMS * 2 + 9];
@@ -409,85 +467,94 @@ static void plan_should(struct ctx *x, struct segq *g, bool exhaustive, size_t n
 	qsort(c, n, sizeof c[0], cmp_ub);
 	pre[0] = 0;
 	for (size_t i = 0; i < n; i++) pre[i + 1] = pre[i] + c[i]->ub;
+	struct win *w = g->win;
+	win_reserve(w, n);
+	const uint8_t *norms = g->s->norms;
+	double ndocs = g->s->ndocs ? (double)g->s->ndocs : 1;
 	size_t e = 0;
-	double last_th = -INFINITY;
 	for (;;) {
 		double th = exhaustive ? -INFINITY : theta(x);
-		if (th != last_th) {
-			last_th = th;
-			while (e < n && pre[e + 1] < th) e++;
-			if (e == n) return;
-		}
-		uint32_t d = SEG_NODOC;
+		while (e < n && pre[e + 1] < th) e++;
+		if (e == n) return;
+		uint32_t mind = SEG_NODOC;
 		for (size_t i = e; i < n; i++)
-			if (c[i]->c.doc < d) d = c[i]->c.doc;
-		if (d == SEG_NODOC) return;
-		if (!admissible(g, d)) goto next;
-		if (th > -INFINITY) {
-			double ub = 0;
-			for (size_t i = e; i < n; i++)
-				if (c[i]->c.doc == d) ub += block_ub(x, c[i]);
-			/* cheap first: the non-essential lists' segment-wide bounds */
-			if (ub + pre[e] < th) goto next;
-			for (size_t i = 0; i < e; i++)
-				if (cursor_shallow(&c[i]->c, d)) ub += block_ub(x, c[i]);
-			if (ub < th) {
-				/* Block-max skip: every doc in [d, m] (m: the first block end among all
-				 * lists) is bounded by the sum of the current blocks' maxima. */
-				uint32_t m = UINT32_MAX - 1;
-				double ubr = 0;
-				for (size_t i = 0; i < n; i++) {
-					if (!cursor_shallow(&c[i]->c, d)) continue;
-					ubr += block_ub(x, c[i]);
-					uint32_t last = c[i]->c.blocks[c[i]->c.bi].last;
-					if (last < m) m = last;
-				}
-				if (ubr < th && m > d) {
-					for (size_t i = e; i < n; i++)
-						if (c[i]->c.doc <= m) cursor_seek(&c[i]->c, m + 1);
+			if (c[i]->c.doc < mind) mind = c[i]->c.doc;
+		if (mind == SEG_NODOC) return;
+		uint32_t lo = mind - mind % WIN;
+		uint32_t hi = lo > UINT32_MAX - WIN ? UINT32_MAX : lo + WIN;
+		memset(w->pres, 0, sizeof(uint64_t) * WORDS * n);
+		/* the next window's lengths, while this one is scored */
+		if ((uint64_t)hi + WIN <= g->s->ndocs)
+			for (uint32_t k = 0; k < 2 * WIN; k += 64) __builtin_prefetch(&norms[2 * (size_t)hi + k]);
+		/* 1. essential lists, term at a time */
+		for (size_t i = e; i < n; i++) win_list(x, w, i, c[i], norms, lo, hi, NULL);
+		/* 2. candidates: admissible documents that the other lists' bounds can still lift */
+		size_t nc = 0;
+		for (uint32_t wd = 0; wd < WORDS; wd++) {
+			uint64_t bits = 0;
+			for (size_t i = e; i < n; i++) bits |= w->pres[i * WORDS + wd];
+			w->live[wd] = 0;
+			if (!bits) continue;
+			/* deleted or filtered out: never candidates (lo is a multiple of 64) */
+			uint64_t ok = ~0ull;
+			if (g->del) ok &= ~g->del[lo / 64 + wd];
+			if (g->fbits) ok &= g->fbits[lo / 64 + wd];
+			for (uint64_t drop = bits & ~ok; drop; drop &= drop - 1)
+				w->acc[wd * 64 + (uint32_t)__builtin_ctzll(drop)] = 0;
+			bits &= ok;
+			while (bits) {
+				uint32_t o = wd * 64 + (uint32_t)__builtin_ctzll(bits);
+				bits &= bits - 1;
+				if (w->acc[o] * UB_SLACK + pre[e] < th) {
+					w->acc[o] = 0;
 					continue;
 				}
-				goto next;
+				w->live[wd] |= 1ull << (o % 64);
+				w->cand[nc++] = (uint16_t)o;
 			}
 		}
-		bool matched = false;
-		double s = 0;
-		for (size_t i = e; i < n; i++) {
-			if (c[i]->c.doc != d) continue;
-			uint32_t tf[2];
-			cursor_tf(&c[i]->c, tf);
-			c[i]->contrib = term_score(x, &x->qi[c[i]->qi], tf, &g->s->lens[2 * (size_t)d],
-						   &matched);
-			c[i]->cdoc = d;
-			s += c[i]->contrib;
-		}
-		bool pruned = false;
-		for (size_t i = e; i-- > 0;) {
-			if (s * UB_SLACK + pre[i + 1] < th) {
-				pruned = true;
-				break;
+		/* 3. non-essential lists, highest bound first, for the candidates left */
+		for (size_t i = e; i-- > 0 && nc;) {
+			size_t k = 0;
+			for (size_t j = 0; j < nc; j++) {
+				uint32_t o = w->cand[j];
+				if (w->acc[o] * UB_SLACK + pre[i + 1] < th) {
+					w->acc[o] = 0;
+					w->live[o / 64] &= ~(1ull << (o % 64));
+					continue;
+				}
+				w->cand[k++] = (uint16_t)o;
 			}
-			if (cursor_seek(&c[i]->c, d) != d) continue;
-			uint32_t tf[2];
-			cursor_tf(&c[i]->c, tf);
-			c[i]->contrib = term_score(x, &x->qi[c[i]->qi], tf, &g->s->lens[2 * (size_t)d],
-						   &matched);
-			c[i]->cdoc = d;
-			s += c[i]->contrib;
+			nc = k;
+			if (!nc) break;
+			struct tcur *t = c[i];
+			/* few candidates: seek each; many: walk the window's postings */
+			double expect = (double)t->c.df * WIN / ndocs;
+			if ((double)nc * 8 < expect) {
+				for (size_t j = 0; j < nc; j++) {
+					uint32_t d = lo + w->cand[j];
+					if (cursor_seek(&t->c, d) == d) win_add(x, w, i, t, norms, d, w->cand[j]);
+				}
+			} else {
+				if (cursor_seek(&t->c, lo + w->cand[0]) < hi)
+					win_list(x, w, i, t, norms, lo, hi, w->live);
+			}
 		}
-		if (pruned || !matched) goto next;
-		if (ncore) {
-			/* every core list has d: the seed pass considered it already */
-			size_t hits = 0;
-			for (size_t i = 0; i < n; i++)
-				if (x->qi[c[i]->qi].core && c[i]->c.doc == d) hits++;
-			if (hits == ncore) goto next;
+		/* 4. the survivors, in docid order: scored in query order and pushed */
+		for (size_t j = 0; j < nc; j++) {
+			uint32_t o = w->cand[j], d = lo + o;
+			w->acc[o] = 0;
+			if (!(w->mt[o / 64] >> (o % 64) & 1)) continue;
+			for (size_t i = 0; i < n; i++) {
+				if (!(w->pres[i * WORDS + o / 64] >> (o % 64) & 1)) continue;
+				c[i]->contrib = w->cb[i * WIN + o];
+				c[i]->cdoc = d;
+			}
+			if (excluded(x, g, d)) continue;
+			emit(x, g, d);
 		}
-		if (excluded(x, g, d)) goto next;
-		emit(x, g, d);
-	next:
-		for (size_t i = e; i < n; i++)
-			if (c[i]->c.doc == d) cursor_next(&c[i]->c);
+		memset(w->mt, 0, sizeof w->mt);
+		if (hi == UINT32_MAX) return;
 	}
 }
 
@@ -575,7 +642,14 @@ enum sf_err sf_search(const struct sf_snapshot *s, const struct sf_query *q, siz
 		x.w[f] = opts->weight[f];
 		x.A[f] = 1.0 - opts->b[f];
 		x.B[f] = s->avglen[f] > 0 ? opts->b[f] / s->avglen[f] : 0;
+		for (unsigned c = 0; c < 256; c++)
+			x.nt[f][c] = x.w[f] / (x.A[f] + x.B[f] * sf_len_value((uint8_t)c));
 	}
+	for (unsigned tf = 0; tf < SAT_TF; tf++)
+		for (unsigned c = 0; c < 256; c++) {
+			double y = 0.0 + tf * x.nt[1][c];
+			x.sat[tf][c] = y > 0 ? y / (x.k1 + y) : 0;
+		}
 	bool has_req = false, has_should = false;
 	x.nqi = q->nterms;
 	x.qi = sf_xcalloc(x.nqi ? x.nqi : 1, sizeof *x.qi);
@@ -615,6 +689,7 @@ enum sf_err sf_search(const struct sf_snapshot *s, const struct sf_query *q, siz
 	struct segq g;
 	memset(&g, 0, sizeof g);
 	g.terms = sf_xcalloc(x.nqi ? x.nqi : 1, sizeof *g.terms);
+	g.win = sf_xcalloc(1, sizeof *g.win);
 	g.phr = sf_xcalloc(q->nphrases ? q->nphrases : 1, sizeof *g.phr);
 	for (size_t p = 0; p < q->nphrases; p++) g.phr[p] = sf_xcalloc(q->phrases[p].nterms, sizeof(struct tcur));
 	for (size_t j = 0; j < s->nseg; j++) {
@@ -630,18 +705,8 @@ enum sf_err sf_search(const struct sf_snapshot *s, const struct sf_query *q, siz
 				tcur_open(&x, &g.phr[p][t], sg, q->phrases[p].terms[t], q->phrases[p].lens[t], -1);
 		if (plan == PLAN_REQ)
 			plan_required(&x, &g, opts->exhaustive);
-		else if (plan == PLAN_SHOULD) {
-			size_t ncore = opts->exhaustive || getenv("SF_NO_SEED") ? 0 : seed_conjunctive(&x, &g);
-			if (ncore) { /* the seed pass moved the cursors: start them all again */
-				for (size_t i = 0; i < x.nqi; i++)
-					tcur_open(&x, &g.terms[i], sg, q->terms[i].term, q->terms[i].len, (int)i);
-				for (size_t p = 0; p < q->nphrases; p++)
-					for (size_t t = 0; t < q->phrases[p].nterms; t++)
-						tcur_open(&x, &g.phr[p][t], sg, q->phrases[p].terms[t],
-							  q->phrases[p].lens[t], -1);
-			}
-			plan_should(&x, &g, opts->exhaustive, ncore);
-		}
+		else if (plan == PLAN_SHOULD)
+			plan_should(&x, &g, opts->exhaustive);
 		else
 			plan_filters(&x, &g);
 		for (size_t i = 0; i < x.nqi; i++) {
@@ -690,6 +755,9 @@ enum sf_err sf_search(const struct sf_snapshot *s, const struct sf_query *q, siz
 	for (size_t j = 0; j < SF_QUERY_MAX_TERMS; j++) free(g.ps.pos[j]);
 	free(g.phr);
 	free(g.terms);
+	free(g.win->pres);
+	free(g.win->cb);
+	free(g.win);
 	free(x.heap);
 	free(x.qi);
 	return x.corrupt ? SF_ERR_CORRUPT : SF_OK;

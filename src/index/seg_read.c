@@ -111,6 +111,8 @@ enum sf_err seg_from_bytes(const uint8_t *data, size_t size, bool mapped, bool v
 	for (uint32_t i = 0; i < t.ndocs; i++) {
 		if (s->map_loc[i] >= t.ndocs || (i && s->map_ext[i] < s->map_ext[i - 1])) goto bad;
 	}
+	s->norms = sf_xmalloc((size_t)t.ndocs * 2 + 1);
+	for (size_t i = 0; i < (size_t)t.ndocs * 2; i++) s->norms[i] = sf_len_code(s->lens[i]);
 	*out = s;
 	return SF_OK;
 bad:
@@ -181,6 +183,7 @@ void seg_unref(struct seg *s)
 	if (!s) return;
 	if (atomic_fetch_sub_explicit(&s->refs, 1, memory_order_acq_rel) != 1) return;
 	release_bytes(s->data, s->size, s->mapped);
+	free(s->norms);
 	free(s);
 }
 
@@ -236,43 +239,29 @@ static void cursor_fail(struct cursor *c)
 	c->bi = c->nblocks;
 }
 
+/* May bp_get read 8 bytes from anywhere in [p, p + len)? */
+static inline bool fast_ok(const struct cursor *c, const uint8_t *p, size_t len)
+{
+	return (size_t)(c->s->data + c->s->size - p) >= len + 8;
+}
+
 static bool decode_block(struct cursor *c, uint32_t bi)
 {
 	const struct seg_block *b = &c->blocks[bi];
 	uint32_t n = bi + 1 == c->nblocks ? c->df - bi * SEG_BLOCK : SEG_BLOCK;
-	if (b->doc_off > b->tf_off || b->tf_off > c->docs_len || b->last >= c->s->ndocs) return false;
+	if (b->doc_off >= b->tf_off || b->tf_off > c->docs_len || b->last >= c->s->ndocs) return false;
 	const uint8_t *p = c->docs + b->doc_off, *end = c->docs + b->tf_off;
+	unsigned w = *p++;
+	size_t len = bp_bytes(n, w);
+	if (w > 32 || (size_t)(end - p) < len) return false;
+	bp_get(p, n, w, c->docbuf, fast_ok(c, p, len));
 	uint64_t d = bi ? (uint64_t)c->blocks[bi - 1].last : (uint64_t)-1;
-	uint32_t last = b->last;
-	if (end - p >= (ptrdiff_t)(5 * n)) {
-		/* Fast path: the whole block's varints are surely within bounds. */
-		for (uint32_t i = 0; i < n; i++) {
-			uint32_t v = *p++;
-			if (v >= 0x80) {
-				v &= 0x7f;
-				int sh = 7;
-				uint8_t x;
-				do {
-					x = *p++;
-					v |= (uint32_t)(x & 0x7f) << sh;
-					sh += 7;
-				} while ((x & 0x80) && sh < 35);
-				if (x & 0x80) return false;
-			}
-			if (v == 0) return false;
-			d += v;
-			c->docbuf[i] = (uint32_t)d;
-		}
-	} else {
-		for (uint32_t i = 0; i < n; i++) {
-			uint32_t v;
-			p = vb_get32(p, end, &v);
-			if (!p || v == 0) return false;
-			d += v;
-			c->docbuf[i] = (uint32_t)d;
-		}
+	for (uint32_t i = 0; i < n; i++) {
+		d += (uint64_t)c->docbuf[i] + 1;
+		c->docbuf[i] = (uint32_t)d;
 	}
-	if (d != last) return false;
+	/* gaps are >= 1, so every docid is below the block's last, itself below ndocs */
+	if (d != b->last) return false;
 	c->dec_bi = bi;
 	c->n = n;
 	c->decoded += n;
@@ -392,22 +381,31 @@ static bool decode_tf(struct cursor *c)
 {
 	const struct seg_block *b = &c->blocks[c->dec_bi];
 	const uint8_t *p = c->docs + b->tf_off, *end = c->docs + c->docs_len;
-	for (uint32_t i = 0; i < c->n; i++) {
-		uint32_t v, t = 0;
-		p = vb_get32(p, end, &v);
-		if (!p) return false;
-		if (v & 1) {
-			p = vb_get32(p, end, &t);
-			if (!p) return false;
-		}
-		c->tfbuf[0][i] = t;
-		c->tfbuf[1][i] = v >> 1;
-	}
+	if (end - p < 2) return false;
+	unsigned wb = p[0], wt = p[1];
+	p += 2;
+	size_t nb = bp_bytes(c->n, wb), nt = bp_bytes(c->n, wt);
+	if (wb > 32 || wt > 32 || (size_t)(end - p) < nb + nt) return false;
+	bool fast = fast_ok(c, p, nb + nt);
+	bp_get(p, c->n, wb, c->tfbuf[1], fast);
+	bp_get(p + nb, c->n, wt, c->tfbuf[0], fast);
 	c->tf_ok = true;
 	return true;
 }
 
-void cursor_tf(struct cursor *c, uint32_t tf[2])
+bool cursor_load(struct cursor *c)
+{
+	if (c->doc == SEG_NODOC) return false;
+	if ((c->dec_bi != c->bi || c->docbuf[c->i] != c->doc) && cursor_seek(c, c->doc) == SEG_NODOC)
+		return false;
+	if (!c->tf_ok && !decode_tf(c)) {
+		cursor_fail(c);
+		return false;
+	}
+	return true;
+}
+
+void cursor_tf_slow(struct cursor *c, uint32_t tf[2])
 {
 	if (!c->tf_ok && !decode_tf(c)) {
 		c->corrupt = true;

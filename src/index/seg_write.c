@@ -175,19 +175,24 @@ void enc_term_begin(struct seg_encoder *e, const char *term, size_t len, uint32_
 static void enc_flush_block(struct seg_encoder *e)
 {
 	if (!e->bn) return;
-	SF_GROW(e->docs, e->capdocs, e->ndocs_b + (size_t)e->bn * 15);
+	SF_GROW(e->docs, e->capdocs, e->ndocs_b + 3 + 3 * bp_bytes(e->bn, 32));
 	uint8_t *p = e->docs + e->ndocs_b;
 	e->cur.doc_off = (uint32_t)e->ndocs_b;
 	int64_t prev = e->prev;
+	uint32_t gap[SEG_BLOCK];
 	for (uint32_t i = 0; i < e->bn; i++) {
-		p = vb_put(p, (uint64_t)((int64_t)e->bdoc[i] - prev));
+		gap[i] = (uint32_t)((int64_t)e->bdoc[i] - prev - 1);
 		prev = e->bdoc[i];
 	}
+	unsigned w = bp_width(gap, e->bn);
+	*p++ = (uint8_t)w;
+	p = bp_put(p, gap, e->bn, w);
 	e->cur.tf_off = (uint32_t)(p - e->docs);
-	for (uint32_t i = 0; i < e->bn; i++) {
-		p = vb_put(p, ((uint64_t)e->btf[1][i] << 1) | (e->btf[0][i] > 0));
-		if (e->btf[0][i]) p = vb_put(p, e->btf[0][i]);
-	}
+	unsigned wb = bp_width(e->btf[1], e->bn), wt = bp_width(e->btf[0], e->bn);
+	*p++ = (uint8_t)wb;
+	*p++ = (uint8_t)wt;
+	p = bp_put(p, e->btf[1], e->bn, wb);
+	p = bp_put(p, e->btf[0], e->bn, wt);
 	e->ndocs_b = (size_t)(p - e->docs);
 	if (e->ndocs_b > UINT32_MAX || e->npos > UINT32_MAX) e->overflow++;
 	e->prev = prev;

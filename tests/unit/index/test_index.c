@@ -241,7 +241,9 @@ static size_t brute(const struct model *m, const struct sf_query *q, const struc
 			for (int f = 0; f < 2; f++) {
 				if (!(qt->fields & (1 << f)) || !tf[f]) continue;
 				match = true;
-				tfp += (double)o->weight[f] * tf[f] / (A[f] + B[f] * (uint32_t)d->ntok[f]);
+				/* lengths are scored at the index's 1/16-octave precision */
+				uint32_t L = sf_len_value(sf_len_code((uint32_t)d->ntok[f]));
+				tfp += tf[f] * ((double)o->weight[f] / (A[f] + B[f] * L));
 			}
 			if (qt->occur == SF_MUST_NOT) {
 				if (match) ok = false;
@@ -249,7 +251,7 @@ static size_t brute(const struct model *m, const struct sf_query *q, const struc
 			}
 			if (qt->occur == SF_MUST && !match) ok = false;
 			if (qt->occur == SF_SHOULD && match) any_should = true;
-			if (tfp > 0) s += wi[t] * tfp / ((double)o->k1 + tfp);
+			if (tfp > 0) s += wi[t] * (tfp / ((double)o->k1 + tfp));
 		}
 		for (size_t p = 0; p < q->nphrases && ok; p++) {
 			bool pm = mphrase(d, &q->phrases[p]);
@@ -760,6 +762,29 @@ static void query_describe(void **state)
 	free(dir);
 }
 
+/* Length codes: exact below 64, monotone, never above the length, within a 1/16 step, every
+ * code reachable, the top one saturating. */
+static void length_codes(void **state)
+{
+	(void)state;
+	uint8_t prev = 0;
+	bool seen[256] = { false };
+	for (uint32_t len = 0; len < (1u << 19); len++) {
+		uint8_t c = sf_len_code(len);
+		uint32_t v = sf_len_value(c);
+		if (len < 64) assert_int_equal(v, len);
+		assert_true(c >= prev);
+		assert_true(v <= len);
+		if (len < (1u << 18)) assert_true((double)(len - v) < (double)len / 16.0 + 1e-9);
+		assert_int_equal(sf_len_code(v), c);
+		seen[c] = true;
+		prev = c;
+	}
+	for (int c = 0; c < 256; c++) assert_true(seen[c]);
+	assert_int_equal(sf_len_code(UINT32_MAX), 255);
+	assert_int_equal(sf_len_value(255), 31u << 13);
+}
+
 int main(void)
 {
 	const char *seed = getenv("SF_TEST_SEED");
@@ -768,6 +793,7 @@ int main(void)
 		cmocka_unit_test(query_describe),
 		cmocka_unit_test(invariants_and_isolation),
 		cmocka_unit_test(terms_iteration),
+		cmocka_unit_test(length_codes),
 		cmocka_unit_test(index_matches_brute_force),
 		cmocka_unit_test(tiered_merges_keep_results),
 		cmocka_unit_test(corruption_detected),
