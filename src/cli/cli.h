@@ -16,6 +16,9 @@ struct sf_cmd {
 };
 
 int sf_cmd_ingest(int argc, char **argv);
+int sf_cmd_extract(int argc, char **argv);
+int sf_cmd_sources(int argc, char **argv);
+int sf_cmd_parse_worker(int argc, char **argv);
 int sf_cmd_search(int argc, char **argv);
 int sf_cmd_reindex(int argc, char **argv);
 int sf_cmd_eval(int argc, char **argv);

@@ -19,7 +19,7 @@
 #include "base/mem.h"
 #include "base/time.h"
 #include "cli/cli.h"
-#include "cli/ingest.h"
+#include "connect/import.h"
 #include "engine/engine.h"
 #include "engine/expand.h"
 #include "engine/metrics.h"

@@ -11,8 +11,10 @@
 #include "cli/cli.h"
 
 static const struct sf_cmd commands[] = {
-	{ "ingest", sf_cmd_ingest, "add JSONL documents, .txt/.md files and folders to the store and index" },
+	{ "ingest", sf_cmd_ingest, "add files and folders (HTML, PDF, DOCX, XLSX, scans, ...) to the store and index" },
+	{ "extract", sf_cmd_extract, "show what ingestion makes of one file (type, text, structure, chunks)" },
 	{ "search", sf_cmd_search, "search the index and print ranked results with snippets" },
+	{ "sources", sf_cmd_sources, "ingestion runs: counts, durations, failures" },
 	{ "reindex", sf_cmd_reindex, "rebuild the index from the store" },
 	{ "eval", sf_cmd_eval, "evaluate retrieval quality on a corpus and queries" },
 	{ "version", sf_cmd_version, "print the version" },
@@ -34,6 +36,8 @@ int main(int argc, char **argv)
 		usage(argc < 2 ? stderr : stdout);
 		return argc < 2 ? 2 : 0;
 	}
+	/* not for people: the parser worker the ingestion pool starts (parse/pool.h) */
+	if (strcmp(argv[1], "__parse-worker") == 0) return sf_cmd_parse_worker(argc - 1, argv + 1);
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
 		if (strcmp(argv[1], commands[i].name) == 0) return commands[i].fn(argc - 1, argv + 1);
 	fprintf(stderr, "sufler: unknown command '%s'\n\n", argv[1]);

@@ -27,7 +27,7 @@
 /* Limits on what one document may bring. */
 #define SF_STORE_MAX_TEXT (64u << 20)   /* bytes of text per document */
 #define SF_STORE_MAX_FIELD 4096         /* bytes of title, url, ids, kind, lang, acl, category */
-#define SF_STORE_SCHEMA_VERSION 2
+#define SF_STORE_SCHEMA_VERSION 3
 
 struct sf_store;
 
@@ -58,12 +58,16 @@ struct sf_doc_in {
 	const char *category; /* the document's category (a filter in search), may be NULL */
 	const char *meta;     /* JSON object text, stored as given */
 	const char *fingerprint; /* content fingerprint (32 hex); equal = unchanged */
+	const char *file;     /* the file the document came from (files sources), may be NULL */
+	const char *content_hash; /* hash of the text alone (exact duplicates), may be NULL */
+	uint64_t simhash;     /* SimHash of the text's shingles (near duplicates), 0 = none */
 };
 
 struct sf_chunk_in {
 	const char *heading;  /* heading path, " › " separated, may be NULL */
 	const char *text;
 	size_t len;
+	uint32_t page_first, page_last; /* pages the chunk spans, 0 when the source has none */
 };
 
 enum sf_put_result { SF_PUT_UNCHANGED = 0, SF_PUT_ADDED = 1, SF_PUT_REPLACED = 2 };
@@ -89,6 +93,7 @@ struct sf_chunk {
 	uint64_t doc_id;
 	uint32_t ord;
 	struct sf_str source, ext_id, title, url, kind, lang, acl, heading, text, category;
+	uint32_t page_first, page_last;
 };
 
 /* Reads one chunk by id; SF_ERR_NOTFOUND when it is gone. */
@@ -123,5 +128,75 @@ struct sf_store_stats {
 	uint64_t bytes;   /* database file size */
 };
 enum sf_err sf_store_stats(struct sf_store *st, struct sf_store_stats *out, struct sf_buf *err) SF_WUR;
+
+/* ---- duplicates ---- */
+
+/* A document with this text hash other than (source, ext_id): its id; SF_ERR_NOTFOUND when none. */
+enum sf_err sf_store_find_by_content(struct sf_store *st, const char *content_hash, const char *source,
+				     const char *ext_id, int64_t *doc_id, struct sf_buf *err) SF_WUR;
+/* Records that (source, ext_id) from file (url) holds document doc_id's text: a merged duplicate.
+ * A document stored under (source, ext_id) before is deleted. */
+enum sf_err sf_store_add_ref(struct sf_store *st, int64_t doc_id, const char *source, const char *ext_id,
+			     const char *file, const char *url, struct sf_buf *err) SF_WUR;
+/* Calls fn for every document of source with a SimHash. */
+enum sf_err sf_store_scan_simhash(struct sf_store *st, const char *source,
+				  int (*fn)(void *ctx, int64_t doc_id, uint64_t simhash), void *ctx,
+				  struct sf_buf *err) SF_WUR;
+
+/* ---- files of a source, for incremental runs ---- */
+
+struct sf_file_rec {
+	const char *path;
+	int64_t size, mtime_ns;
+	const char *hash;     /* content fingerprint of the file's bytes */
+	const char *status;   /* "ok", "failed", "skipped" */
+	const char *reason;   /* why it failed or was skipped */
+	const char *type;     /* detected type */
+	uint32_t docs;        /* documents it gave */
+	int64_t run_id;       /* the run that last read it */
+};
+
+/* The record of path in source (strings valid until the next store call); SF_ERR_NOTFOUND. */
+enum sf_err sf_store_get_file(struct sf_store *st, const char *source, const char *path,
+			      struct sf_file_rec *out, struct sf_buf *err) SF_WUR;
+enum sf_err sf_store_put_file(struct sf_store *st, const char *source, const struct sf_file_rec *f,
+			      struct sf_buf *err) SF_WUR;
+/* Calls fn for every file record of source, by path; stops when fn returns non-zero. */
+enum sf_err sf_store_scan_files(struct sf_store *st, const char *source,
+				int (*fn)(void *ctx, const struct sf_file_rec *f), void *ctx,
+				struct sf_buf *err) SF_WUR;
+/*
+ * Deletes the documents that came from file in source, except those whose ext_id is in
+ * keep[0..nkeep). A document that is also a merged duplicate elsewhere moves to that place
+ * instead of going. With forget_file, references into the file and its record go as well.
+ * *removed (may be NULL) gets the number of documents deleted. Atomic.
+ */
+enum sf_err sf_store_prune_file_docs(struct sf_store *st, const char *source, const char *file,
+				     const char *const *keep, size_t nkeep, bool forget_file,
+				     uint64_t *removed, struct sf_buf *err) SF_WUR;
+
+/* ---- runs ---- */
+
+struct sf_run_rec {
+	int64_t id;
+	struct sf_str source, status, stats; /* stats: a JSON object */
+	int64_t started_ms, finished_ms;
+	uint64_t failures;
+};
+
+enum sf_err sf_store_run_begin(struct sf_store *st, const char *source, int64_t *run_id,
+			       struct sf_buf *err) SF_WUR;
+/* status: "ok", "failed" (some files failed), "aborted"; stats: a JSON object. */
+enum sf_err sf_store_run_end(struct sf_store *st, int64_t run_id, const char *status, const char *stats,
+			     struct sf_buf *err) SF_WUR;
+enum sf_err sf_store_run_failure(struct sf_store *st, int64_t run_id, const char *path, const char *reason,
+				 struct sf_buf *err) SF_WUR;
+/* The newest runs first (of source, or all when NULL), at most limit (0 = all). */
+enum sf_err sf_store_scan_runs(struct sf_store *st, const char *source, size_t limit,
+			       int (*fn)(void *ctx, const struct sf_run_rec *r), void *ctx,
+			       struct sf_buf *err) SF_WUR;
+enum sf_err sf_store_scan_run_failures(struct sf_store *st, int64_t run_id,
+				       int (*fn)(void *ctx, const char *path, const char *reason), void *ctx,
+				       struct sf_buf *err) SF_WUR;
 
 #endif

@@ -48,6 +48,49 @@ static const char *const migrations[] = {
 	"  op INTEGER NOT NULL);",
 	/* 2: a document's category (filterable in search; set by sources, later by the classifier) */
 	"ALTER TABLE documents ADD COLUMN category TEXT NOT NULL DEFAULT '';",
+	/* 3: files and their runs: the file a document came from, its text's hash and SimHash (for
+	 * duplicates), the other places a merged duplicate was found, chunk pages, per-file state
+	 * for incremental runs, and run history with failures */
+	"ALTER TABLE documents ADD COLUMN file TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE documents ADD COLUMN content_hash TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE documents ADD COLUMN simhash INTEGER NOT NULL DEFAULT 0;"
+	"CREATE INDEX documents_file ON documents(source, file) WHERE file != '';"
+	"CREATE INDEX documents_content ON documents(content_hash) WHERE content_hash != '';"
+	"ALTER TABLE chunks ADD COLUMN page_first INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE chunks ADD COLUMN page_last INTEGER NOT NULL DEFAULT 0;"
+	"CREATE TABLE doc_refs ("
+	"  doc_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,"
+	"  source TEXT NOT NULL,"
+	"  ext_id TEXT NOT NULL,"
+	"  file TEXT NOT NULL DEFAULT '',"
+	"  url TEXT NOT NULL DEFAULT '',"
+	"  PRIMARY KEY (source, ext_id));"
+	"CREATE INDEX doc_refs_doc ON doc_refs(doc_id);"
+	"CREATE INDEX doc_refs_file ON doc_refs(source, file);"
+	"CREATE TABLE files ("
+	"  source TEXT NOT NULL,"
+	"  path TEXT NOT NULL,"
+	"  size INTEGER NOT NULL,"
+	"  mtime_ns INTEGER NOT NULL,"
+	"  hash TEXT NOT NULL DEFAULT '',"
+	"  status TEXT NOT NULL,"
+	"  reason TEXT NOT NULL DEFAULT '',"
+	"  type TEXT NOT NULL DEFAULT '',"
+	"  docs INTEGER NOT NULL DEFAULT 0,"
+	"  run_id INTEGER NOT NULL DEFAULT 0,"
+	"  PRIMARY KEY (source, path));"
+	"CREATE TABLE runs ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  source TEXT NOT NULL,"
+	"  started_ms INTEGER NOT NULL,"
+	"  finished_ms INTEGER NOT NULL DEFAULT 0,"
+	"  status TEXT NOT NULL DEFAULT 'running',"
+	"  stats TEXT NOT NULL DEFAULT '{}');"
+	"CREATE TABLE run_failures ("
+	"  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+	"  path TEXT NOT NULL,"
+	"  reason TEXT NOT NULL);"
+	"CREATE INDEX run_failures_run ON run_failures(run_id);",
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -65,27 +108,48 @@ enum stmt_id {
 	ST_SCAN,
 	ST_CHANGES,
 	ST_MAX_SEQ,
+	ST_FIND_CONTENT,
+	ST_ADD_REF,
+	ST_SIMHASHES,
+	ST_GET_FILE,
+	ST_PUT_FILE,
+	ST_SCAN_FILES,
+	ST_DELETE_FILE,
+	ST_FILE_DOCS,
+	ST_DOC_REFS,
+	ST_DELETE_REF,
+	ST_PROMOTE,
+	ST_FILE_REFS_DELETE,
+	ST_RUN_BEGIN,
+	ST_RUN_END,
+	ST_RUN_FAIL,
+	ST_RUNS,
+	ST_RUN_FAILURES,
 	ST__COUNT
 };
 
 static const char *const stmt_sql[ST__COUNT] = {
 	[ST_FIND_DOC] = "SELECT id, fingerprint FROM documents WHERE source = ?1 AND ext_id = ?2",
 	[ST_INSERT_DOC] = "INSERT INTO documents (source, ext_id, title, url, kind, lang, acl, meta,"
-			  " fingerprint, created_ms, updated_ms, category) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?10,?11)",
+			  " fingerprint, created_ms, updated_ms, category, file, content_hash, simhash)"
+			  " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?10,?11,?13,?14,?15)",
 	/* The same parameter numbers as ST_INSERT_DOC (see bind_doc); ?12 is the row id. */
 	[ST_UPDATE_DOC] = "UPDATE documents SET title=?3, url=?4, kind=?5, lang=?6, acl=?7, meta=?8,"
-			  " fingerprint=?9, updated_ms=?10, category=?11 WHERE id=?12",
+			  " fingerprint=?9, updated_ms=?10, category=?11, file=?13, content_hash=?14,"
+			  " simhash=?15 WHERE id=?12",
 	[ST_DELETE_DOC] = "DELETE FROM documents WHERE id = ?1",
 	[ST_DOC_CHUNKS] = "SELECT id FROM chunks WHERE doc_id = ?1",
 	[ST_DELETE_CHUNKS] = "DELETE FROM chunks WHERE doc_id = ?1",
-	[ST_INSERT_CHUNK] = "INSERT INTO chunks (doc_id, ord, heading, text) VALUES (?1, ?2, ?3, ?4)",
+	[ST_INSERT_CHUNK] = "INSERT INTO chunks (doc_id, ord, heading, text, page_first, page_last)"
+			    " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
 	[ST_LOG] = "INSERT INTO changes (chunk_id, op) VALUES (?1, ?2)",
 #define CHUNK_COLS "c.id, c.doc_id, c.ord, d.source, d.ext_id, d.title, d.url, d.kind, d.lang, d.acl," \
-		   " c.heading, c.text, d.category"
+		   " c.heading, c.text, d.category, c.page_first, c.page_last"
 	[ST_GET_CHUNK] = "SELECT " CHUNK_COLS " FROM chunks c JOIN documents d ON d.id = c.doc_id"
 			 " WHERE c.id = ?1",
 	[ST_GET_HEAD] = "SELECT c.id, c.doc_id, c.ord, d.source, d.ext_id, d.title, d.url, d.kind, d.lang,"
-			" d.acl, c.heading, '', d.category FROM chunks c JOIN documents d ON d.id = c.doc_id"
+			" d.acl, c.heading, '', d.category, c.page_first, c.page_last FROM chunks c"
+			" JOIN documents d ON d.id = c.doc_id"
 			" WHERE c.id = ?1",
 	[ST_SCAN] = "SELECT " CHUNK_COLS " FROM chunks c JOIN documents d ON d.id = c.doc_id"
 		    " ORDER BY c.id",
@@ -94,6 +158,29 @@ static const char *const stmt_sql[ST__COUNT] = {
 		       " LEFT JOIN documents d ON d.id = c.doc_id"
 		       " WHERE g.seq > ?1 ORDER BY g.seq LIMIT ?2",
 	[ST_MAX_SEQ] = "SELECT COALESCE(MAX(seq), 0) FROM changes",
+	[ST_FIND_CONTENT] = "SELECT id FROM documents WHERE content_hash = ?1 AND NOT (source = ?2 AND ext_id = ?3)"
+			    " ORDER BY id LIMIT 1",
+	[ST_ADD_REF] = "INSERT OR REPLACE INTO doc_refs (doc_id, source, ext_id, file, url) VALUES (?1,?2,?3,?4,?5)",
+	[ST_SIMHASHES] = "SELECT id, simhash FROM documents WHERE source = ?1 AND simhash != 0",
+	[ST_GET_FILE] = "SELECT path, size, mtime_ns, hash, status, reason, type, docs, run_id FROM files"
+			" WHERE source = ?1 AND path = ?2",
+	[ST_PUT_FILE] = "INSERT OR REPLACE INTO files (source, path, size, mtime_ns, hash, status, reason, type,"
+			" docs, run_id) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)",
+	[ST_SCAN_FILES] = "SELECT path, size, mtime_ns, hash, status, reason, type, docs, run_id FROM files"
+			  " WHERE source = ?1 ORDER BY path",
+	[ST_DELETE_FILE] = "DELETE FROM files WHERE source = ?1 AND path = ?2",
+	[ST_FILE_DOCS] = "SELECT id, ext_id FROM documents WHERE source = ?1 AND file = ?2",
+	[ST_DOC_REFS] = "SELECT source, ext_id, file, url FROM doc_refs WHERE doc_id = ?1 ORDER BY rowid LIMIT 1",
+	[ST_DELETE_REF] = "DELETE FROM doc_refs WHERE source = ?1 AND ext_id = ?2",
+	[ST_PROMOTE] = "UPDATE documents SET source = ?2, ext_id = ?3, file = ?4, url = ?5 WHERE id = ?1",
+	[ST_FILE_REFS_DELETE] = "DELETE FROM doc_refs WHERE source = ?1 AND file = ?2",
+	[ST_RUN_BEGIN] = "INSERT INTO runs (source, started_ms) VALUES (?1, ?2)",
+	[ST_RUN_END] = "UPDATE runs SET finished_ms = ?2, status = ?3, stats = ?4 WHERE id = ?1",
+	[ST_RUN_FAIL] = "INSERT INTO run_failures (run_id, path, reason) VALUES (?1, ?2, ?3)",
+	[ST_RUNS] = "SELECT r.id, r.source, r.started_ms, r.finished_ms, r.status, r.stats,"
+		    " (SELECT COUNT(*) FROM run_failures f WHERE f.run_id = r.id) FROM runs r"
+		    " WHERE ?1 IS NULL OR r.source = ?1 ORDER BY r.id DESC LIMIT ?2",
+	[ST_RUN_FAILURES] = "SELECT path, reason FROM run_failures WHERE run_id = ?1 ORDER BY rowid",
 };
 
 struct sf_store {
@@ -246,6 +333,9 @@ static void bind_doc(sqlite3_stmt *q, const struct sf_doc_in *d, int64_t now)
 	bind_text(q, 9, d->fingerprint);
 	sqlite3_bind_int64(q, 10, now);
 	bind_text(q, 11, d->category);
+	bind_text(q, 13, d->file);
+	bind_text(q, 14, d->content_hash);
+	sqlite3_bind_int64(q, 15, (sqlite3_int64)d->simhash);
 }
 
 static enum sf_err check_field(const char *name, const char *v, struct sf_buf *err)
@@ -350,6 +440,8 @@ static enum sf_err put_locked(struct sf_store *s, const struct sf_doc_in *d,
 		sqlite3_bind_int64(q, 2, (sqlite3_int64)i);
 		bind_text(q, 3, chunks[i].heading);
 		sqlite3_bind_text(q, 4, chunks[i].text ? chunks[i].text : "", (int)chunks[i].len, SQLITE_STATIC);
+		sqlite3_bind_int64(q, 5, chunks[i].page_first);
+		sqlite3_bind_int64(q, 6, chunks[i].page_last);
 		if (sqlite3_step(q) != SQLITE_DONE) return db_err(s, err, "inserting a chunk");
 		enum sf_err e = log_change(s, (uint64_t)sqlite3_last_insert_rowid(s->db), SF_CHANGE_ADD, err);
 		if (e) return e;
@@ -369,7 +461,8 @@ enum sf_err sf_store_put_document(struct sf_store *s, const struct sf_doc_in *d,
 	if ((e = check_field("id", d->ext_id, err)) || (e = check_field("title", d->title, err)) ||
 	    (e = check_field("url", d->url, err)) || (e = check_field("kind", d->kind, err)) ||
 	    (e = check_field("lang", d->lang, err)) || (e = check_field("acl", d->acl, err)) ||
-	    (e = check_field("source", d->source, err)) || (e = check_field("category", d->category, err)))
+	    (e = check_field("source", d->source, err)) || (e = check_field("category", d->category, err)) ||
+	    (e = check_field("file", d->file, err)))
 		return e;
 	size_t total = 0;
 	for (size_t i = 0; i < nchunks; i++) total += chunks[i].len;
@@ -432,6 +525,8 @@ static void read_chunk(sqlite3_stmt *q, int base, struct sf_chunk *c)
 	c->heading = col(q, base + 10);
 	c->text = col(q, base + 11);
 	c->category = col(q, base + 12);
+	c->page_first = (uint32_t)sqlite3_column_int64(q, base + 13);
+	c->page_last = (uint32_t)sqlite3_column_int64(q, base + 14);
 }
 
 static enum sf_err get_chunk(struct sf_store *s, enum stmt_id id, uint64_t chunk_id,
@@ -523,5 +618,267 @@ enum sf_err sf_store_stats(struct sf_store *s, struct sf_store_stats *out, struc
 	sqlite3_finalize(q);
 	struct stat stt;
 	if (stat(s->path, &stt) == 0) out->bytes = (uint64_t)stt.st_size;
+	return SF_OK;
+}
+
+/* ---- duplicates, files, runs (schema 3) ---- */
+
+enum sf_err sf_store_find_by_content(struct sf_store *s, const char *content_hash, const char *source,
+				     const char *ext_id, int64_t *doc_id, struct sf_buf *err)
+{
+	sqlite3_stmt *q = stmt(s, ST_FIND_CONTENT);
+	bind_text(q, 1, content_hash);
+	bind_text(q, 2, source && *source ? source : "default");
+	bind_text(q, 3, ext_id);
+	int rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		*doc_id = sqlite3_column_int64(q, 0);
+		return SF_OK;
+	}
+	if (rc == SQLITE_DONE) return SF_ERR_NOTFOUND;
+	return db_err(s, err, "finding a duplicate");
+}
+
+enum sf_err sf_store_add_ref(struct sf_store *s, int64_t doc_id, const char *source, const char *ext_id,
+			     const char *file, const char *url, struct sf_buf *err)
+{
+	/* the place may have held a document of its own before: it is a reference now */
+	enum sf_err e = sf_store_delete_document(s, source, ext_id, err);
+	if (e && e != SF_ERR_NOTFOUND) return e;
+	sqlite3_stmt *q = stmt(s, ST_ADD_REF);
+	sqlite3_bind_int64(q, 1, doc_id);
+	bind_text(q, 2, source && *source ? source : "default");
+	bind_text(q, 3, ext_id);
+	bind_text(q, 4, file);
+	bind_text(q, 5, url);
+	if (sqlite3_step(q) != SQLITE_DONE) return db_err(s, err, "adding a reference");
+	return SF_OK;
+}
+
+enum sf_err sf_store_scan_simhash(struct sf_store *s, const char *source,
+				  int (*fn)(void *ctx, int64_t doc_id, uint64_t simhash), void *ctx,
+				  struct sf_buf *err)
+{
+	sqlite3_stmt *q = stmt(s, ST_SIMHASHES);
+	bind_text(q, 1, source && *source ? source : "default");
+	int rc;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+		if (fn(ctx, sqlite3_column_int64(q, 0), (uint64_t)sqlite3_column_int64(q, 1))) break;
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) return db_err(s, err, "reading SimHashes");
+	sqlite3_reset(q);
+	return SF_OK;
+}
+
+static void read_file(sqlite3_stmt *q, struct sf_file_rec *f)
+{
+	f->path = (const char *)sqlite3_column_text(q, 0);
+	f->size = sqlite3_column_int64(q, 1);
+	f->mtime_ns = sqlite3_column_int64(q, 2);
+	f->hash = (const char *)sqlite3_column_text(q, 3);
+	f->status = (const char *)sqlite3_column_text(q, 4);
+	f->reason = (const char *)sqlite3_column_text(q, 5);
+	f->type = (const char *)sqlite3_column_text(q, 6);
+	f->docs = (uint32_t)sqlite3_column_int64(q, 7);
+	f->run_id = sqlite3_column_int64(q, 8);
+}
+
+enum sf_err sf_store_get_file(struct sf_store *s, const char *source, const char *path,
+			      struct sf_file_rec *out, struct sf_buf *err)
+{
+	sqlite3_stmt *q = stmt(s, ST_GET_FILE);
+	bind_text(q, 1, source);
+	bind_text(q, 2, path);
+	int rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		read_file(q, out);
+		return SF_OK;
+	}
+	if (rc == SQLITE_DONE) return SF_ERR_NOTFOUND;
+	return db_err(s, err, "reading a file record");
+}
+
+enum sf_err sf_store_put_file(struct sf_store *s, const char *source, const struct sf_file_rec *f,
+			      struct sf_buf *err)
+{
+	sqlite3_stmt *q = stmt(s, ST_PUT_FILE);
+	bind_text(q, 1, source);
+	bind_text(q, 2, f->path);
+	sqlite3_bind_int64(q, 3, f->size);
+	sqlite3_bind_int64(q, 4, f->mtime_ns);
+	bind_text(q, 5, f->hash);
+	bind_text(q, 6, f->status);
+	bind_text(q, 7, f->reason);
+	bind_text(q, 8, f->type);
+	sqlite3_bind_int64(q, 9, f->docs);
+	sqlite3_bind_int64(q, 10, f->run_id);
+	if (sqlite3_step(q) != SQLITE_DONE) return db_err(s, err, "writing a file record");
+	return SF_OK;
+}
+
+enum sf_err sf_store_scan_files(struct sf_store *s, const char *source,
+				int (*fn)(void *ctx, const struct sf_file_rec *f), void *ctx, struct sf_buf *err)
+{
+	sqlite3_stmt *q = stmt(s, ST_SCAN_FILES);
+	bind_text(q, 1, source);
+	int rc;
+	struct sf_file_rec f;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		read_file(q, &f);
+		if (fn(ctx, &f)) break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) return db_err(s, err, "listing files");
+	sqlite3_reset(q);
+	return SF_OK;
+}
+
+/* Deletes document id, or hands it to its first other reference when it has one. */
+static enum sf_err drop_or_promote(struct sf_store *s, int64_t id, bool *deleted, struct sf_buf *err)
+{
+	sqlite3_stmt *q = stmt(s, ST_DOC_REFS);
+	sqlite3_bind_int64(q, 1, id);
+	int rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		char *src = sf_xstrdup((const char *)sqlite3_column_text(q, 0));
+		char *ext = sf_xstrdup((const char *)sqlite3_column_text(q, 1));
+		char *file = sf_xstrdup((const char *)sqlite3_column_text(q, 2));
+		char *url = sf_xstrdup((const char *)sqlite3_column_text(q, 3));
+		enum sf_err e = SF_OK;
+		q = stmt(s, ST_DELETE_REF);
+		bind_text(q, 1, src);
+		bind_text(q, 2, ext);
+		if (sqlite3_step(q) != SQLITE_DONE) e = db_err(s, err, "moving a reference");
+		if (!e) {
+			q = stmt(s, ST_PROMOTE);
+			sqlite3_bind_int64(q, 1, id);
+			bind_text(q, 2, src);
+			bind_text(q, 3, ext);
+			bind_text(q, 4, file);
+			bind_text(q, 5, url);
+			if (sqlite3_step(q) != SQLITE_DONE) e = db_err(s, err, "moving a document to its duplicate");
+		}
+		free(src), free(ext), free(file), free(url);
+		*deleted = false;
+		return e;
+	}
+	if (rc != SQLITE_DONE) return db_err(s, err, "reading references");
+	enum sf_err e = drop_chunks(s, id, err);
+	if (e) return e;
+	q = stmt(s, ST_DELETE_DOC);
+	sqlite3_bind_int64(q, 1, id);
+	if (sqlite3_step(q) != SQLITE_DONE) return db_err(s, err, "deleting a document");
+	*deleted = true;
+	return SF_OK;
+}
+
+enum sf_err sf_store_prune_file_docs(struct sf_store *s, const char *source, const char *file,
+				     const char *const *keep, size_t nkeep, bool forget_file,
+				     uint64_t *removed, struct sf_buf *err)
+{
+	bool own;
+	enum sf_err e = op_begin(s, &own, err);
+	if (e) return e;
+	if (removed) *removed = 0;
+	sqlite3_stmt *q = stmt(s, ST_FILE_DOCS);
+	bind_text(q, 1, source);
+	bind_text(q, 2, file);
+	int64_t *ids = NULL;
+	size_t n = 0, cap = 0;
+	int rc;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		const char *ext = (const char *)sqlite3_column_text(q, 1);
+		bool kept = false;
+		for (size_t i = 0; i < nkeep && !kept; i++) kept = !strcmp(keep[i], ext);
+		if (kept) continue;
+		SF_GROW(ids, cap, n + 1);
+		ids[n++] = sqlite3_column_int64(q, 0);
+	}
+	if (rc != SQLITE_DONE) e = db_err(s, err, "listing a file's documents");
+	for (size_t i = 0; !e && i < n; i++) {
+		bool deleted = false;
+		e = drop_or_promote(s, ids[i], &deleted, err);
+		if (!e && deleted && removed) (*removed)++;
+	}
+	free(ids);
+	if (!e && forget_file) {
+		/* references that pointed into the file go too, and its record */
+		q = stmt(s, ST_FILE_REFS_DELETE);
+		bind_text(q, 1, source);
+		bind_text(q, 2, file);
+		if (sqlite3_step(q) != SQLITE_DONE) e = db_err(s, err, "deleting references");
+		if (!e) {
+			q = stmt(s, ST_DELETE_FILE);
+			bind_text(q, 1, source);
+			bind_text(q, 2, file);
+			if (sqlite3_step(q) != SQLITE_DONE) e = db_err(s, err, "deleting a file record");
+		}
+	}
+	return op_end(s, own, e, err);
+}
+
+enum sf_err sf_store_run_begin(struct sf_store *s, const char *source, int64_t *run_id, struct sf_buf *err)
+{
+	sqlite3_stmt *q = stmt(s, ST_RUN_BEGIN);
+	bind_text(q, 1, source);
+	sqlite3_bind_int64(q, 2, sf_wall_ms());
+	if (sqlite3_step(q) != SQLITE_DONE) return db_err(s, err, "starting a run");
+	*run_id = sqlite3_last_insert_rowid(s->db);
+	return SF_OK;
+}
+
+enum sf_err sf_store_run_end(struct sf_store *s, int64_t run_id, const char *status, const char *stats,
+			     struct sf_buf *err)
+{
+	sqlite3_stmt *q = stmt(s, ST_RUN_END);
+	sqlite3_bind_int64(q, 1, run_id);
+	sqlite3_bind_int64(q, 2, sf_wall_ms());
+	bind_text(q, 3, status);
+	sqlite3_bind_text(q, 4, stats ? stats : "{}", -1, SQLITE_STATIC);
+	if (sqlite3_step(q) != SQLITE_DONE) return db_err(s, err, "finishing a run");
+	return SF_OK;
+}
+
+enum sf_err sf_store_run_failure(struct sf_store *s, int64_t run_id, const char *path, const char *reason,
+				 struct sf_buf *err)
+{
+	sqlite3_stmt *q = stmt(s, ST_RUN_FAIL);
+	sqlite3_bind_int64(q, 1, run_id);
+	bind_text(q, 2, path);
+	bind_text(q, 3, reason);
+	if (sqlite3_step(q) != SQLITE_DONE) return db_err(s, err, "recording a failure");
+	return SF_OK;
+}
+
+enum sf_err sf_store_scan_runs(struct sf_store *s, const char *source, size_t limit,
+			       int (*fn)(void *ctx, const struct sf_run_rec *r), void *ctx, struct sf_buf *err)
+{
+	sqlite3_stmt *q = stmt(s, ST_RUNS);
+	if (source) bind_text(q, 1, source);
+	else sqlite3_bind_null(q, 1);
+	sqlite3_bind_int64(q, 2, limit ? (sqlite3_int64)limit : -1);
+	int rc;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		struct sf_run_rec r = {
+			.id = sqlite3_column_int64(q, 0), .source = col(q, 1), .started_ms = sqlite3_column_int64(q, 2),
+			.finished_ms = sqlite3_column_int64(q, 3), .status = col(q, 4), .stats = col(q, 5),
+			.failures = (uint64_t)sqlite3_column_int64(q, 6),
+		};
+		if (fn(ctx, &r)) break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) return db_err(s, err, "listing runs");
+	sqlite3_reset(q);
+	return SF_OK;
+}
+
+enum sf_err sf_store_scan_run_failures(struct sf_store *s, int64_t run_id,
+				       int (*fn)(void *ctx, const char *path, const char *reason), void *ctx,
+				       struct sf_buf *err)
+{
+	sqlite3_stmt *q = stmt(s, ST_RUN_FAILURES);
+	sqlite3_bind_int64(q, 1, run_id);
+	int rc;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+		if (fn(ctx, (const char *)sqlite3_column_text(q, 0), (const char *)sqlite3_column_text(q, 1))) break;
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) return db_err(s, err, "listing failures");
+	sqlite3_reset(q);
 	return SF_OK;
 }

@@ -45,13 +45,16 @@ check "old text gone after replacement" python3 -c 'import json,sys; r=json.load
 check "new text found" python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert [h["id"] for h in r["hits"]]==["vpn"], r' $WORK/s9
 
 mkdir -p $WORK/docs/sub
-printf '# Принтер\n\nЕсли принтер не печатает, перезапустите службу печати.\n\n## Драйверы\n\nУстановите драйвер с сайта производителя.\n' > $WORK/docs/printer.md
+# two sections long enough to be chunks of their own (a short one would join the next)
+long=$(for i in $(seq 1 15); do printf 'Проверьте кабель, бумагу и очередь заданий. '; done)
+printf '# Принтер\n\nЕсли принтер не печатает, перезапустите службу печати. %s\n\n## Драйверы\n\nУстановите драйвер с сайта производителя. %s\n' "$long" "$long" > $WORK/docs/printer.md
 printf 'Почта Outlook не синхронизируется: удалите профиль и создайте заново.\n' > $WORK/docs/sub/mail.txt
-printf '\xff\xfe broken bytes' > $WORK/docs/sub/bad.txt
-printf 'ignored' > $WORK/docs/image.png
-"$SUFLER" ingest --data "$D" --quiet $WORK/docs >$WORK/out 2>$WORK/err
-check "folder ingested recursively" grep -q "3 added" $WORK/out
-check "invalid bytes repaired and reported" grep -q "invalid UTF-8 bytes replaced" $WORK/err
+printf 'Текст \xff\xfe с битыми байтами в середине строки.\n' > $WORK/docs/sub/bad.txt
+printf 'GIF89a\x01\x00\x01\x00' > $WORK/docs/image.gif
+"$SUFLER" ingest --data "$D" --json $WORK/docs >$WORK/out 2>$WORK/err
+check "folder ingested recursively, the GIF skipped" python3 -c '
+import json,sys; r=json.load(open(sys.argv[1])); assert r["docs_added"]==3 and r["files_skipped"]==1, r' $WORK/out
+check "invalid bytes repaired and reported" grep -q "bad.txt: 2 invalid utf-8 sequences replaced" $WORK/err
 "$SUFLER" search --data "$D" --json "драйвер" > $WORK/s10
 check "markdown heading kept as the chunk heading" python3 -c '
 import json,sys; r=json.load(open(sys.argv[1])); h=r["hits"][0]; assert h["title"]=="Принтер" and h["heading"]=="Драйверы", h' $WORK/s10

@@ -56,7 +56,7 @@ static void put_unchanged_replaced_deleted(void **state)
 {
 	struct fixture *f = *state;
 	struct sf_doc_in d = { .ext_id = "d1", .title = "Пароль", .fingerprint = "aa", .acl = "support" };
-	struct sf_chunk_in ch[2] = { { "Раздел", "первый", 12 }, { NULL, "второй", 12 } };
+	struct sf_chunk_in ch[2] = { { "Раздел", "первый", 12, 3, 4 }, { NULL, "второй", 12, 0, 0 } };
 	enum sf_put_result r;
 	assert_int_equal(sf_store_put_document(f->st, &d, ch, 2, &r, NULL), SF_OK);
 	assert_int_equal(r, SF_PUT_ADDED);
@@ -82,6 +82,8 @@ static void put_unchanged_replaced_deleted(void **state)
 	assert_true(sf_str_eq_c(c.title, "Пароль"));
 	assert_true(sf_str_eq_c(c.heading, "Раздел"));
 	assert_true(sf_str_eq_c(c.acl, "support"));
+	assert_int_equal(c.page_first, 3);
+	assert_int_equal(c.page_last, 4);
 	assert_int_equal(sf_store_get_chunk(f->st, log.id[0], &c, NULL), SF_ERR_NOTFOUND);
 
 	uint64_t seq = 0;
@@ -106,7 +108,7 @@ static void bad_documents_refused_without_trace(void **state)
 	struct sf_buf err = SF_BUF_INIT;
 	enum sf_put_result r;
 	struct sf_doc_in d = { .ext_id = "", .fingerprint = "x" };
-	struct sf_chunk_in ch = { NULL, "t", 1 };
+	struct sf_chunk_in ch = { NULL, "t", 1, 0, 0 };
 	assert_int_equal(sf_store_put_document(f->st, &d, &ch, 1, &r, &err), SF_ERR_INVALID);
 	char big[SF_STORE_MAX_FIELD + 2];
 	memset(big, 'a', sizeof big - 1);
@@ -134,7 +136,7 @@ static void reopen_keeps_schema_and_data(void **state)
 {
 	struct fixture *f = *state;
 	struct sf_doc_in d = { .ext_id = "x", .fingerprint = "1" };
-	struct sf_chunk_in ch = { NULL, "текст", 10 };
+	struct sf_chunk_in ch = { NULL, "текст", 10, 0, 0 };
 	enum sf_put_result r;
 	assert_int_equal(sf_store_put_document(f->st, &d, &ch, 1, &r, NULL), SF_OK);
 	sf_store_close(f->st);
@@ -181,17 +183,84 @@ static void migrates_version_1(void **state)
 		 " PRAGMA user_version = 1;\"", old);
 	assert_int_equal(system(cmd), 0);
 	assert_int_equal(sf_store_open(old, &f->st, NULL), SF_OK);
-	assert_int_equal(sf_store_schema_version(f->st), 2);
+	assert_int_equal(sf_store_schema_version(f->st), SF_STORE_SCHEMA_VERSION);
 	struct sf_chunk c;
 	assert_int_equal(sf_store_get_chunk(f->st, 1, &c, NULL), SF_OK);
 	assert_true(sf_str_eq_c(c.title, "Старый"));
 	assert_int_equal(c.category.len, 0);
+	assert_int_equal(c.page_first, 0);
 	struct sf_doc_in d = { .ext_id = "new", .fingerprint = "x", .category = "Сеть" };
-	struct sf_chunk_in ch = { NULL, "a", 1 };
+	struct sf_chunk_in ch = { NULL, "a", 1, 0, 0 };
 	enum sf_put_result r;
 	assert_int_equal(sf_store_put_document(f->st, &d, &ch, 1, &r, NULL), SF_OK);
 	assert_int_equal(sf_store_get_chunk(f->st, 2, &c, NULL), SF_OK);
 	assert_true(sf_str_eq_c(c.category, "Сеть"));
+}
+
+
+static int count_runs(void *ctx, const struct sf_run_rec *r)
+{
+	(*(int *)ctx)++;
+	assert_true(sf_str_eq_c(r->status, "failed"));
+	assert_int_equal(r->failures, 1);
+	return 0;
+}
+
+static int count_files(void *ctx, const struct sf_file_rec *fr)
+{
+	(*(int *)ctx)++;
+	assert_non_null(fr->path);
+	return 0;
+}
+
+/* Files, duplicates merged by reference (and promoted when their file goes), runs. */
+static void files_refs_runs(void **state)
+{
+	struct fixture *f = *state;
+	struct sf_buf err = SF_BUF_INIT;
+	struct sf_file_rec fr = { .path = "/kb/a.html", .size = 10, .mtime_ns = 5, .hash = "h", .status = "ok",
+				  .reason = "", .type = "html", .docs = 1, .run_id = 1 };
+	assert_int_equal(sf_store_put_file(f->st, "files", &fr, &err), SF_OK);
+	fr.path = "/kb/b.html";
+	assert_int_equal(sf_store_put_file(f->st, "files", &fr, &err), SF_OK);
+	struct sf_file_rec got;
+	assert_int_equal(sf_store_get_file(f->st, "files", "/kb/a.html", &got, &err), SF_OK);
+	assert_int_equal(got.size, 10);
+	assert_string_equal(got.type, "html");
+	assert_int_equal(sf_store_get_file(f->st, "files", "/kb/none", &got, &err), SF_ERR_NOTFOUND);
+	int nf = 0;
+	assert_int_equal(sf_store_scan_files(f->st, "files", count_files, &nf, &err), SF_OK);
+	assert_int_equal(nf, 2);
+	/* a document from a.html; b.html holds the same text: a reference */
+	struct sf_doc_in d = { .source = "files", .ext_id = "/kb/a.html", .title = "A", .fingerprint = "f1",
+			       .file = "/kb/a.html", .content_hash = "c1", .simhash = 77 };
+	struct sf_chunk_in ch = { NULL, "текст", 10, 0, 0 };
+	enum sf_put_result r;
+	assert_int_equal(sf_store_put_document(f->st, &d, &ch, 1, &r, &err), SF_OK);
+	int64_t dup = 0;
+	assert_int_equal(sf_store_find_by_content(f->st, "c1", "files", "/kb/b.html", &dup, &err), SF_OK);
+	assert_true(dup > 0);
+	assert_int_equal(sf_store_find_by_content(f->st, "c1", "files", "/kb/a.html", &dup, &err), SF_ERR_NOTFOUND);
+	assert_int_equal(sf_store_add_ref(f->st, dup, "files", "/kb/b.html", "/kb/b.html", "file:///kb/b.html", &err), SF_OK);
+	/* a.html goes: the document moves to b.html instead of going */
+	uint64_t removed = 9;
+	assert_int_equal(sf_store_prune_file_docs(f->st, "files", "/kb/a.html", NULL, 0, true, &removed, &err), SF_OK);
+	assert_int_equal(removed, 0);
+	assert_int_equal(sf_store_get_file(f->st, "files", "/kb/a.html", &got, &err), SF_ERR_NOTFOUND);
+	assert_int_equal(sf_store_find_by_content(f->st, "c1", "x", "y", &dup, &err), SF_OK);
+	/* b.html goes too: now it is deleted */
+	assert_int_equal(sf_store_prune_file_docs(f->st, "files", "/kb/b.html", NULL, 0, true, &removed, &err), SF_OK);
+	assert_int_equal(removed, 1);
+	assert_int_equal(sf_store_find_by_content(f->st, "c1", "x", "y", &dup, &err), SF_ERR_NOTFOUND);
+	/* runs */
+	int64_t run = 0;
+	assert_int_equal(sf_store_run_begin(f->st, "files", &run, &err), SF_OK);
+	assert_int_equal(sf_store_run_failure(f->st, run, "/kb/c.pdf", "damaged PDF", &err), SF_OK);
+	assert_int_equal(sf_store_run_end(f->st, run, "failed", "{\"files\":3}", &err), SF_OK);
+	int nr = 0;
+	assert_int_equal(sf_store_scan_runs(f->st, "files", 10, count_runs, &nr, &err), SF_OK);
+	assert_int_equal(nr, 1);
+	sf_buf_release(&err);
 }
 
 int main(void)
@@ -202,6 +271,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(reopen_keeps_schema_and_data, setup, teardown),
 		cmocka_unit_test_setup_teardown(newer_schema_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(migrates_version_1, setup, teardown),
+		cmocka_unit_test_setup_teardown(files_refs_runs, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,13 +1,13 @@
 /*
- * cli/ingest.h: reading documents from files into the store (shared by `ingest` and `eval`).
+ * connect/import.h: sufler's own import format into the store (shared by `ingest` and `eval`).
  *
- * Layer: cli. Reads JSONL documents ({"id","title","text"} plus optional "url", "kind", "lang",
+ * Layer: connect. Reads JSONL documents ({"id","title","text"} plus optional "url", "kind", "lang",
  * "acl", "meta"), .txt and .md files, and folders of them (recursively). One bad line or file is
  * reported (file and line) and skipped; the run goes on. Writes to the store in transactions of
  * a few thousand documents; the caller syncs the index afterwards.
  */
-#ifndef SF_CLI_INGEST_H
-#define SF_CLI_INGEST_H
+#ifndef SF_CONNECT_IMPORT_H
+#define SF_CONNECT_IMPORT_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,12 +1,12 @@
 /*
- * cli/ingest.c: JSONL, .txt and .md files (and folders of them) into the store.
+ * connect/import.c: sufler's JSONL import format (and .txt/.md files, folders of them) into the store.
  *
  * A document's text is split into chunks of about 150–400 words at paragraph boundaries (and at
  * Markdown headings, which also give the chunk its heading path); a short passage stays one
  * chunk. The fingerprint covers every stored field, so re-ingesting an unchanged document does
  * nothing and a changed one replaces the old.
  */
-#include "cli/ingest.h"
+#include "connect/import.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -61,7 +61,7 @@ static void chunk_add(struct chunks *c, const char *heading, const char *p, size
 	SF_GROW(c->v, c->cap, c->n + 1);
 	if (cap != c->cap) c->headings = sf_xreallocarray(c->headings, c->cap, sizeof *c->headings);
 	c->headings[c->n] = heading && *heading ? sf_xstrdup(heading) : NULL;
-	c->v[c->n] = (struct sf_chunk_in){ c->headings[c->n], p, n };
+	c->v[c->n] = (struct sf_chunk_in){ c->headings[c->n], p, n, 0, 0 };
 	c->n++;
 }
 
