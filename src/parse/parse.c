@@ -91,7 +91,21 @@ static size_t nbsp(const char *p, size_t n)
 	return n >= 2 && (unsigned char)p[0] == 0xc2 && (unsigned char)p[1] == 0xa0 ? 2 : 0;
 }
 
+static enum sf_err fold_valid(struct sf_buf *out, const char *p, size_t n);
+
 enum sf_err fold_ws(struct sf_buf *out, const char *p, size_t n)
+{
+	if (sf_utf8_valid(p, n)) return fold_valid(out, p, n);
+	/* a parser's library passed on broken bytes: nothing invalid is ever stored */
+	struct sf_buf fixed = SF_BUF_INIT;
+	size_t k;
+	enum sf_err rc = sf_utf8_repair(p, n, &fixed, &k);
+	if (!rc) rc = fold_valid(out, fixed.ptr, fixed.len);
+	sf_buf_release(&fixed);
+	return rc;
+}
+
+static enum sf_err fold_valid(struct sf_buf *out, const char *p, size_t n)
 {
 	bool pending = false, any = false;
 	size_t i = 0;
@@ -119,6 +133,16 @@ enum sf_err sf_pdoc_add(struct sf_pdoc *d, const struct sf_parse_limits *l, enum
 	if (d->nblocks >= l->max_blocks) return SF_ERR_LIMIT;
 	size_t start = d->text.len;
 	enum sf_err rc = SF_OK;
+	struct sf_buf fixed = SF_BUF_INIT;
+	if (kind == SF_PB_CODE && !sf_utf8_valid(p, n)) {
+		size_t k;
+		if (sf_utf8_repair(p, n, &fixed, &k) != SF_OK) {
+			sf_buf_release(&fixed);
+			return SF_ERR_LIMIT;
+		}
+		p = fixed.ptr;
+		n = fixed.len;
+	}
 	if (kind == SF_PB_CODE) {
 		/* keep lines; trim trailing blank lines and spaces */
 		while (n && is_space((unsigned char)p[n - 1])) n--;
@@ -128,6 +152,7 @@ enum sf_err sf_pdoc_add(struct sf_pdoc *d, const struct sf_parse_limits *l, enum
 	} else {
 		rc = fold_ws(&d->text, p, n);
 	}
+	sf_buf_release(&fixed);
 	size_t len = d->text.len - start;
 	if (rc || !len || sf_buf_addch(&d->text, '\n') != SF_OK) {
 		sf_buf_setlen(&d->text, start);
@@ -175,21 +200,30 @@ enum sf_err sf_presult_fail(struct sf_presult *r, enum sf_err rc, const char *fm
 	if (r->rc) return r->rc; /* the first failure is the reason */
 	r->rc = rc;
 	sf_buf_reset(&r->reason);
+	struct sf_buf msg = SF_BUF_INIT;
 	va_list ap;
 	va_start(ap, fmt);
-	if (sf_buf_vaddf(&r->reason, fmt, ap) != SF_OK) { /* truncated reason: keep what fit */ }
+	if (sf_buf_vaddf(&msg, fmt, ap) != SF_OK) { /* truncated: keep what fit */ }
 	va_end(ap);
+	/* reasons quote what libraries say, and they quote the input: keep it valid text */
+	size_t k;
+	if (sf_utf8_repair(msg.ptr, msg.len < 1000 ? msg.len : 1000, &r->reason, &k) != SF_OK) sf_buf_reset(&r->reason);
+	sf_buf_release(&msg);
 	return rc;
 }
 
 void sf_presult_warn(struct sf_presult *r, const char *fmt, ...)
 {
 	size_t start = r->warnings.len;
+	struct sf_buf msg = SF_BUF_INIT;
 	va_list ap;
 	va_start(ap, fmt);
-	enum sf_err rc = sf_buf_vaddf(&r->warnings, fmt, ap);
+	enum sf_err rc = sf_buf_vaddf(&msg, fmt, ap);
 	va_end(ap);
+	size_t k;
+	if (!rc) rc = sf_utf8_repair(msg.ptr, msg.len, &r->warnings, &k);
 	if (rc || sf_buf_addch(&r->warnings, '\n') != SF_OK) sf_buf_setlen(&r->warnings, start);
+	sf_buf_release(&msg);
 }
 
 enum sf_err text_to_utf8(const uint8_t *p, size_t n, struct sf_buf *out, char enc[24],
@@ -218,6 +252,30 @@ static const struct {
 	{ "odf", parse_odf },     { "image", parse_image },
 };
 
+void sf_parse_bytes_as(const char *type, const uint8_t *data, size_t len, const struct sf_parse_opts *o,
+		       struct sf_presult *r)
+{
+	parser_fn *fn = NULL;
+	for (size_t i = 0; i < sizeof parsers / sizeof parsers[0]; i++)
+		if (!strcmp(parsers[i].type, type)) fn = parsers[i].fn;
+	if (!fn) {
+		sf_presult_fail(r, SF_ERR_UNSUPPORTED, "no parser for type %s", type);
+		return;
+	}
+	if (len > o->limits.max_input) {
+		sf_presult_fail(r, SF_ERR_LIMIT, "file larger than the %zu-byte limit", o->limits.max_input);
+		return;
+	}
+	snprintf(r->type, sizeof r->type, "%s", type);
+	fn(data, len, o, r);
+	if (!r->rc && r->ndocs == 0) sf_presult_fail(r, SF_ERR_INVALID, "no text found");
+	/* a failed parse stores nothing: drop what it had made so far */
+	if (r->rc) {
+		for (size_t i = 0; i < r->ndocs; i++) pdoc_release(&r->docs[i]);
+		r->ndocs = 0;
+	}
+}
+
 void sf_parse_bytes(const uint8_t *data, size_t len, const struct sf_parse_opts *o,
 		    struct sf_presult *r)
 {
@@ -231,18 +289,7 @@ void sf_parse_bytes(const uint8_t *data, size_t len, const struct sf_parse_opts 
 		sf_presult_fail(r, SF_ERR_UNSUPPORTED, "%s", why);
 		return;
 	}
-	snprintf(r->type, sizeof r->type, "%s", type);
-	for (size_t i = 0; i < sizeof parsers / sizeof parsers[0]; i++)
-		if (!strcmp(parsers[i].type, type)) {
-			parsers[i].fn(data, len, o, r);
-			break;
-		}
-	if (!r->rc && r->ndocs == 0) sf_presult_fail(r, SF_ERR_INVALID, "no text found");
-	/* a failed parse stores nothing: drop what it had made so far */
-	if (r->rc) {
-		for (size_t i = 0; i < r->ndocs; i++) pdoc_release(&r->docs[i]);
-		r->ndocs = 0;
-	}
+	sf_parse_bytes_as(type, data, len, o, r);
 }
 
 void sf_parse_file(const char *path, const struct sf_parse_opts *o, struct sf_presult *r)

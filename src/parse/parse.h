@@ -133,6 +133,11 @@ size_t sf_pdoc_words(const struct sf_pdoc *d);
 void sf_parse_bytes(const uint8_t *data, size_t len, const struct sf_parse_opts *o,
 		    struct sf_presult *r);
 
+/* As sf_parse_bytes with the type given (a name sf_parse_detect returns) instead of detected;
+ * SF_ERR_UNSUPPORTED for an unknown type. */
+void sf_parse_bytes_as(const char *type, const uint8_t *data, size_t len, const struct sf_parse_opts *o,
+		       struct sf_presult *r);
+
 /* As sf_parse_bytes for a file; reads at most limits.max_input bytes (larger: SF_ERR_LIMIT). */
 void sf_parse_file(const char *path, const struct sf_parse_opts *o, struct sf_presult *r);
 

@@ -179,7 +179,10 @@ enum sf_err sf_wire_decode(const uint8_t *p, size_t n, const struct sf_parse_lim
 			b->off = get32(&r);
 			b->len = get32(&r);
 			getraw(&r, &b->conf, 4);
-			if (b->kind < SF_PB_HEADING || b->kind > SF_PB_CODE || (uint64_t)b->off + b->len > d->text.len ||
+			/* as sf_pdoc_add makes them: not empty, inside the text, followed by its newline */
+			if (b->kind < SF_PB_HEADING || b->kind > SF_PB_CODE || !b->len ||
+			    (uint64_t)b->off + b->len >= d->text.len || d->text.ptr[b->off + b->len] != '\n' ||
+			    ((unsigned char)d->text.ptr[b->off] & 0xc0) == 0x80 ||
 			    !isfinite(b->conf))
 				r.bad = true;
 			d->nblocks = k + 1;
