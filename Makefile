@@ -9,7 +9,7 @@
 #   make bench      the benchmark against Xapian, PostgreSQL FTS and SQLite FTS5 (long)
 
 CC ?= cc
-PKGS := icu-uc icu-i18n jansson sqlite3 hunspell libxml-2.0 libzip tesseract lept
+PKGS := icu-uc icu-i18n jansson sqlite3 hunspell libxml-2.0 libzip tesseract lept zlib
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lstemmer -lcsv -lpthread -lm
 WARN := -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes -Wno-unused-parameter -Werror

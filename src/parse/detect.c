@@ -102,10 +102,7 @@ const char *sf_parse_detect(const uint8_t *p, size_t n, const char *name, char *
 					       : "legacy Office binary format (.doc/.xls): save it as DOCX/XLSX");
 		return NULL;
 	}
-	if (n >= 2 && p[0] == 0x1f && p[1] == 0x8b) {
-		snprintf(why, whylen, "gzip-compressed file");
-		return NULL;
-	}
+	if (n >= 3 && p[0] == 0x1f && p[1] == 0x8b && p[2] == 8) return "gzip";
 	if (n >= 4 && !memcmp(p, "\x7f" "ELF", 4)) {
 		snprintf(why, whylen, "executable (ELF)");
 		return NULL;
@@ -152,6 +149,10 @@ const char *sf_parse_detect(const uint8_t *p, size_t n, const char *name, char *
 		}
 		return "json";
 	}
+	/* man pages: roff requests at line starts */
+	if (m >= 3 && (starts_ci(s, m, ".\\\"") || starts_ci(s, m, "'\\\"") || starts_ci(s, m, ".TH ") ||
+		       has(s, m < 4096 ? m : 4096, "\n.TH ") || has(s, m < 4096 ? m : 4096, "\n.SH ")))
+		return "roff";
 	if (ext_is(ext, md)) return "markdown";
 	if (ext_is(ext, csv)) return "csv";
 	return "text";

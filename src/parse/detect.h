@@ -12,7 +12,7 @@
 /*
  * The type of [p, n) named name (may be NULL): "text", "markdown", "html", "xml", "json",
  * "jsonl", "csv", "pdf", "docx", "odt", "xlsx", "ods", "odf" (an OpenDocument whose kind its
- * mimetype member tells) or "image" (a static string), or NULL
+ * mimetype member tells), "roff" (a man page), "gzip" (whatever it holds) or "image" (a static string), or NULL
  * when sufler does not read it, with the reason in why (whylen bytes; e.g. "empty file",
  * "password-protected Office document (encrypted)", "executable (ELF)").
  */

@@ -249,7 +249,8 @@ static const struct {
 	{ "xml", parse_xml },     { "json", parse_json },         { "jsonl", parse_jsonl },
 	{ "csv", parse_csv },     { "docx", parse_docx },         { "odt", parse_odt },
 	{ "xlsx", parse_xlsx },   { "ods", parse_ods },           { "pdf", parse_pdf },
-	{ "odf", parse_odf },     { "image", parse_image },
+	{ "odf", parse_odf },     { "image", parse_image },       { "roff", parse_roff },
+	{ "gzip", parse_gzip },
 };
 
 void sf_parse_bytes_as(const char *type, const uint8_t *data, size_t len, const struct sf_parse_opts *o,

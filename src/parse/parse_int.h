@@ -25,6 +25,8 @@ parser_fn parse_ods;
 parser_fn parse_odf;      /* reads the mimetype member, then parse_odt or parse_ods */
 parser_fn parse_pdf;
 parser_fn parse_image;
+parser_fn parse_roff;      /* man pages */
+parser_fn parse_gzip;      /* inflates, then parses what it holds */
 
 /*
  * Text of unknown encoding to UTF-8 (parse/encoding.c): out gets the text, enc the encoding

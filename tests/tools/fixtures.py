@@ -14,6 +14,7 @@ import json
 import os
 import random
 import struct
+import subprocess
 import sys
 import zipfile
 import zlib
@@ -271,6 +272,15 @@ def malformed(d):
             e[off] |= 1
             i += 4
     wb("zipcrypto.docx", bytes(e), "DOCX whose members are flagged encrypted")
+    # an encrypted PDF (qpdf, AES-256, a user password)
+    plain = f"{d}/.plain.pdf"
+    pdf_text(plain, ["Secret manual", "nobody should read this without the password"])
+    try:
+        subprocess.run(["qpdf", "--encrypt", "userpw", "ownerpw", "256", "--", plain, f"{d}/encrypted.pdf"], check=True)
+        man["encrypted.pdf"] = "PDF encrypted with a user password (AES-256)"
+    except (OSError, subprocess.CalledProcessError):
+        pass
+    os.remove(plain)
     wb("gz.txt.gz", zlib.compress(b"x" * 1000)[:2] + b"\x1f\x8b" + b"\0" * 100, "gzip stream")
     wb("gzip.gz", b"\x1f\x8b\x08\x00" + b"\0" * 100, "gzip header")
     # xlsx pointing at strings that do not exist

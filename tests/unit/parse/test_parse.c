@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zip.h>
+#include <zlib.h>
 
 #include "parse/chunk.h"
 #include "parse/detect.h"
@@ -268,6 +269,50 @@ static void records(void **state)
 	parse_str("bad.json", "{\"a\": [1, 2", 11, &r);
 	assert_int_equal(r.rc, SF_ERR_INVALID);
 	assert_non_null(strstr(r.reason.ptr, "line"));
+	sf_presult_release(&r);
+}
+
+
+/* A man page, plain and gzip-compressed. */
+static void man_pages(void **state)
+{
+	(void)state;
+	const char *man = ".\\\" comment\n.TH PING 8 \"2024\" \"iputils\"\n.SH ИМЯ\nping \\- проверка сети\n"
+			  ".SH ОПИСАНИЕ\n.B ping\nотправляет пакеты \\fBICMP\\fR узлу.\n.PP\nВторой абзац.\n"
+			  ".RS 3\n.TP 10\n.BR \\-c \" N\"\nчисло пакетов.\n.RE\n.nf\nping \\-c 3 host\n.fi\n";
+	struct sf_presult r;
+	parse_str("ping.8", man, strlen(man), &r);
+	assert_int_equal(r.rc, SF_OK);
+	assert_string_equal(r.type, "roff");
+	const struct sf_pdoc *d = &r.docs[0];
+	assert_string_equal(d->title.ptr, "PING 8");
+	assert_true(has_block(d, SF_PB_HEADING, "ОПИСАНИЕ"));
+	assert_true(has_block(d, SF_PB_PARA, "ping - проверка сети"));
+	assert_true(has_block(d, SF_PB_PARA, "ping отправляет пакеты ICMP узлу."));
+	assert_true(has_block(d, SF_PB_PARA, "-c N число пакетов."));
+	assert_true(has_block(d, SF_PB_CODE, "ping -c 3 host"));
+	sf_presult_release(&r);
+	/* the same, gzip-compressed */
+	uint8_t gz[4096];
+	z_stream z;
+	memset(&z, 0, sizeof z);
+	assert_int_equal(deflateInit2(&z, 9, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY), Z_OK);
+	z.next_in = (Bytef *)(uintptr_t)man;
+	z.avail_in = (uInt)strlen(man);
+	z.next_out = gz;
+	z.avail_out = sizeof gz;
+	assert_int_equal(deflate(&z, Z_FINISH), Z_STREAM_END);
+	size_t n = sizeof gz - z.avail_out;
+	deflateEnd(&z);
+	parse_str("ping.8.gz", (const char *)gz, n, &r);
+	assert_int_equal(r.rc, SF_OK);
+	assert_string_equal(r.type, "roff");
+	assert_true(has_block(&r.docs[0], SF_PB_HEADING, "ИМЯ"));
+	sf_presult_release(&r);
+	/* damaged gzip data */
+	gz[n / 2] ^= 0x55;
+	parse_str("bad.gz", (const char *)gz, n, &r);
+	assert_int_not_equal(r.rc, SF_OK);
 	sf_presult_release(&r);
 }
 
@@ -621,7 +666,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(encodings), cmocka_unit_test(detection), cmocka_unit_test(html),
-		cmocka_unit_test(markdown_and_text), cmocka_unit_test(records), cmocka_unit_test(office),
+		cmocka_unit_test(markdown_and_text), cmocka_unit_test(records), cmocka_unit_test(man_pages), cmocka_unit_test(office),
 		cmocka_unit_test(chunking), cmocka_unit_test(wire), cmocka_unit_test(garbage),
 		cmocka_unit_test(pool),
 	};
