@@ -7,6 +7,7 @@
 #   make fuzz       libFuzzer targets (clang), each run for FUZZ_SECONDS (default 60)
 #   make demo       install deps and Russian docs, build, ingest the docs, search them
 #   make bench      the benchmark against Xapian, PostgreSQL FTS and SQLite FTS5 (long)
+#   make bench-ingest  ingestion throughput beside pdftotext and the tesseract CLI
 
 CC ?= cc
 PKGS := icu-uc icu-i18n jansson sqlite3 hunspell libxml-2.0 libzip tesseract lept zlib
@@ -38,7 +39,7 @@ UNIT_BIN := $(patsubst tests/unit/%.c,$(B)/asan/tests/%,$(UNIT_SRC))
 FUZZ_BIN := $(patsubst fuzz/%.c,$(B)/fuzz/%,$(FUZZ_SRC))
 
 .SECONDARY:
-.PHONY: out all deps test unit lint fuzz fuzz-build demo bench clean check-deps-layers
+.PHONY: out all deps test unit lint fuzz fuzz-build demo bench bench-ingest clean check-deps-layers
 all: sufler
 
 deps:
@@ -101,6 +102,12 @@ bench:
 	@scripts/install-deps bench
 	@$(MAKE) --no-print-directory sufler
 	@bench/run
+
+# ingestion throughput (Debian docs, PDFs beside pdftotext, OCR beside tesseract, incremental)
+bench-ingest:
+	@scripts/install-deps bench
+	@$(MAKE) --no-print-directory sufler
+	@bench/ingest
 
 clean:
 	rm -rf $(B) sufler

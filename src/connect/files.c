@@ -169,6 +169,19 @@ static void walk_add(struct walk *w, const char *path, const struct stat *st)
 	f->mtime_ns = (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
 }
 
+/* Web assets and build output in a documentation folder: never documents, not walked. */
+static bool asset(const char *name)
+{
+	static const char *const ext[] = { "js", "mjs", "css", "scss", "map", "woff", "woff2", "ttf", "otf",
+					   "eot", "ico", "svg", "gif", "bmp", "webp", "pyc", "o", "so", "a",
+					   "class", "exe", "dll", "lock", "swp", NULL };
+	const char *dot = strrchr(name, '.');
+	if (!dot) return false;
+	for (int i = 0; ext[i]; i++)
+		if (!strcasecmp(dot + 1, ext[i])) return true;
+	return false;
+}
+
 static void walk_dir(struct walk *w, const char *dir, unsigned depth, bool quiet)
 {
 	if (depth > 64) return;
@@ -180,7 +193,7 @@ static void walk_dir(struct walk *w, const char *dir, unsigned depth, bool quiet
 	}
 	struct dirent *de;
 	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.') continue;
+		if (de->d_name[0] == '.' || asset(de->d_name)) continue;
 		char p[PATH_MAX];
 		if ((size_t)snprintf(p, sizeof p, "%s/%s", dir, de->d_name) >= sizeof p) continue;
 		struct stat st;
@@ -370,8 +383,7 @@ static void store_result(struct run *r, struct fent *f, struct sf_presult *pr)
 {
 	r->handled++;
 	if (pr->rc) {
-		bool skipped = pr->rc == SF_ERR_UNSUPPORTED && !strcmp(pr->type, "unknown");
-		file_failed(r, f, pr->type, pr->reason.ptr, skipped);
+		file_failed(r, f, pr->type, pr->reason.ptr, pr->skipped);
 		/* a file that fails now gives nothing: its old documents go */
 		if (f->seen_before && !r->fatal) {
 			uint64_t gone = 0;

@@ -2,7 +2,7 @@
  * connect/files.h: files and folders into the store, incrementally, with isolation.
  *
  * Layer: connect (uses base, text, parse, store). A run walks the paths given (folders
- * recursively, hidden entries skipped, in a stable order), compares each file with what the
+ * recursively, hidden entries and web assets (.js, .css, fonts, icons) skipped, in a stable order), compares each file with what the
  * store remembers of it (size and mtime, then the bytes' hash), and hands new and changed files
  * to the parser pool (parse/pool.h). Each result is chunked (parse/chunk.h) and stored
  * document by document (each document atomic: whole or not at all); a changed file's documents

@@ -288,6 +288,9 @@ void sf_parse_bytes(const uint8_t *data, size_t len, const struct sf_parse_opts 
 	const char *type = sf_parse_detect(data, len, o->name, why, sizeof why);
 	if (!type) {
 		sf_presult_fail(r, SF_ERR_UNSUPPORTED, "%s", why);
+		/* documents sufler cannot open are failures to look at; the rest is skipped */
+		r->skipped = !strstr(why, "password") && !strstr(why, "legacy") && !strstr(why, "PowerPoint") &&
+			     !strstr(why, "OpenDocument");
 		return;
 	}
 	sf_parse_bytes_as(type, data, len, o, r);

@@ -65,6 +65,8 @@ struct sf_presult {
 	struct sf_pdoc *docs;
 	size_t ndocs, capdocs;
 	enum sf_err rc;
+	bool skipped;              /* not a failure: a kind of file sufler does not read (empty,
+				      unknown binary, executables) */
 	struct sf_buf reason;      /* for people: why it failed or was skipped */
 	struct sf_buf warnings;    /* non-fatal notes, one per line (repaired bytes, pages skipped) */
 };

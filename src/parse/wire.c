@@ -1,7 +1,7 @@
 /*
  * parse/wire.c: parse results to bytes and back (see wire.h).
  *
- * Layout, little-endian: "SFPR", u32 version 1, u32 rc, str type, str encoding, str reason,
+ * Layout, little-endian: "SFPR", u32 version 1, u32 rc, u32 flags (1: skipped), str type, str encoding, str reason,
  * str warnings, u32 ndocs, then per document: str title, u32 pages, u32 ocr_pages, f64
  * ocr_conf, SF_PF_COUNT x str field, str text, u32 nblocks, nblocks x (u8 kind, u8 level,
  * u32 page, u32 table, u32 off, u32 len, f32 conf). str = u32 length + bytes.
@@ -43,6 +43,7 @@ enum sf_err sf_wire_encode(const struct sf_presult *r, struct sf_buf *out)
 	enum sf_err rc = sf_buf_add(out, WIRE_MAGIC, 4);
 	if (!rc) rc = put32(out, WIRE_VERSION);
 	if (!rc) rc = put32(out, (uint32_t)r->rc);
+	if (!rc) rc = put32(out, r->skipped ? 1u : 0u);
 	if (!rc) rc = putstr(out, r->type, strlen(r->type));
 	if (!rc) rc = putstr(out, r->encoding, strlen(r->encoding));
 	if (!rc) rc = putstr(out, r->reason.ptr, r->reason.len);
@@ -137,12 +138,14 @@ enum sf_err sf_wire_decode(const uint8_t *p, size_t n, const struct sf_parse_lim
 		return SF_ERR_INVALID;
 	}
 	uint32_t rc = get32(&r);
+	uint32_t flags = get32(&r);
+	res->skipped = (flags & 1) != 0;
 	getfixed(&r, res->type, sizeof res->type);
 	getfixed(&r, res->encoding, sizeof res->encoding);
 	getstr(&r, &res->reason);
 	getstr(&r, &res->warnings);
 	uint32_t nd = get32(&r);
-	if (r.bad || nd > l->max_docs || rc > 1000) {
+	if (r.bad || nd > l->max_docs || rc > 1000 || flags > 1) {
 		sf_errf(why, "worker output: bad result header");
 		return SF_ERR_INVALID;
 	}
