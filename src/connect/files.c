@@ -173,7 +173,7 @@ static void walk_add(struct walk *w, const char *path, const struct stat *st)
 static bool asset(const char *name)
 {
 	static const char *const ext[] = { "js", "mjs", "css", "scss", "map", "woff", "woff2", "ttf", "otf",
-					   "eot", "ico", "svg", "gif", "bmp", "webp", "pyc", "o", "so", "a",
+					   "eot", "ico", "svg", "pyc", "o", "so", "a",
 					   "class", "exe", "dll", "lock", "swp", NULL };
 	const char *dot = strrchr(name, '.');
 	if (!dot) return false;
