@@ -18,6 +18,7 @@
 #include "parse/parse.h"
 #include "parse/pool.h"
 #include "parse/wire.h"
+#include "text/utf8.h"
 
 static void parse_str(const char *name, const char *data, size_t n, struct sf_presult *r)
 {
@@ -109,6 +110,16 @@ static void encodings(void **state)
 	for (int i = 0; i < 256; i++) bin[i] = (char)(i * 7);
 	size_t bom;
 	assert_null(sf_enc_detect((const uint8_t *)bin, sizeof bin, &bom));
+	/* UTF-8 with a few broken bytes stays UTF-8 (repaired), not a code page */
+	char broken[256];
+	snprintf(broken, sizeof broken, "%s \xff\xfe %s", ru_utf8, ru_utf8);
+	assert_string_equal(sf_enc_detect((const uint8_t *)broken, strlen(broken), &bom), "utf-8");
+	struct sf_buf fixed = SF_BUF_INIT;
+	size_t nfix = 0;
+	assert_int_equal(sf_enc_to_utf8((const uint8_t *)broken, strlen(broken), "utf-8", &fixed, &nfix), SF_OK);
+	assert_int_equal(nfix, 2);
+	assert_true(sf_utf8_valid(fixed.ptr, fixed.len));
+	sf_buf_release(&fixed);
 	/* plain ASCII is UTF-8 */
 	assert_string_equal(sf_enc_detect((const uint8_t *)"hello", 5, &bom), "utf-8");
 }
