@@ -31,6 +31,7 @@ static void usage(void)
 		"  --map K=V,...    fields of JSON/XML/CSV records: title, text, id, url, date, record\n"
 		"  --no-ocr         do not OCR images and scanned pages\n"
 		"  --no-dedup       keep duplicates as separate documents\n"
+		"  --acl G1,G2      access groups of the documents (search filters on acl:G1)\n"
 		"  --workers N      parser processes (default: CPUs)\n"
 		"  --timeout S      wall-clock (and CPU) seconds per file (default 300)\n"
 		"  --json           print the run's summary as JSON\n"
@@ -81,6 +82,7 @@ int sf_cmd_ingest(int argc, char **argv)
 		else if (!strcmp(argv[i], "--force")) fo.force = true;
 		else if (!strcmp(argv[i], "--no-ocr")) fo.parse.limits.ocr = false;
 		else if (!strcmp(argv[i], "--no-dedup")) fo.dedup = false;
+		else if (!strcmp(argv[i], "--acl") && i + 1 < argc) fo.acl = argv[++i];
 		else if (!strcmp(argv[i], "--workers") && i + 1 < argc) fo.pool.workers = (unsigned)strtoul(argv[++i], NULL, 10);
 		else if (!strcmp(argv[i], "--timeout") && i + 1 < argc) fo.pool.wall_s = fo.pool.cpu_s = (unsigned)strtoul(argv[++i], NULL, 10);
 		else if (!strcmp(argv[i], "--map") && i + 1 < argc) {

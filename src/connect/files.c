@@ -324,8 +324,22 @@ static enum sf_err store_doc(struct run *r, const struct fent *f, const struct s
 	char chash[33], fp[33];
 	sf_fingerprint_hex(all.ptr, all.len, chash);
 	uint64_t sim = sf_pdoc_words(d) >= NEAR_MIN_WORDS ? sf_simhash(all.ptr, all.len) : 0;
+	/* what the file says about itself, kept with the document */
+	json_t *mj = json_pack("{s:s,s:I,s:I}", "encoding", pr->encoding, "mtime_ms", (json_int_t)(f->mtime_ns / 1000000),
+			       "size", (json_int_t)f->size);
+	if (d->pages && mj) json_object_set_new(mj, "pages", json_integer(d->pages));
+	if (d->ocr_pages && mj) {
+		json_object_set_new(mj, "ocr_pages", json_integer(d->ocr_pages));
+		json_object_set_new(mj, "ocr_confidence", json_real(d->ocr_conf));
+	}
+	static const char *const fname[SF_PF_COUNT] = { "id", "url", "date", "lang", "author" };
+	for (int k = 0; k < SF_PF_COUNT && mj; k++)
+		if (d->field[k].len) json_object_set_new(mj, fname[k], json_stringn(d->field[k].ptr, d->field[k].len));
+	char *meta_json = mj ? json_dumps(mj, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	json_decref(mj);
 	struct sf_buf meta = SF_BUF_INIT;
-	if (!rc) rc = sf_buf_addf(&meta, "%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f", title, url, pr->type, lang, f->path, chash);
+	if (!rc) rc = sf_buf_addf(&meta, "%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f", title, url, pr->type, lang,
+				  f->path, chash, r->o->acl ? r->o->acl : "", meta_json ? meta_json : "");
 	for (size_t i = 0; i < ch.n && !rc; i++)
 		rc = sf_buf_addf(&meta, "%s\x1f%u\x1f%u\x1f", ch.v[i].heading.ptr, ch.v[i].page_first, ch.v[i].page_last);
 	sf_fingerprint_hex(meta.ptr, meta.len, fp);
@@ -350,8 +364,8 @@ static enum sf_err store_doc(struct run *r, const struct fent *f, const struct s
 	}
 	if (!rc && !merged) {
 		struct sf_doc_in di = { .source = r->o->source, .ext_id = ext_id, .title = title, .url = url,
-					.kind = pr->type, .lang = lang, .fingerprint = fp, .file = f->path,
-					.content_hash = chash, .simhash = sim };
+					.kind = pr->type, .lang = lang, .acl = r->o->acl, .meta = meta_json,
+					.fingerprint = fp, .file = f->path, .content_hash = chash, .simhash = sim };
 		enum sf_put_result res;
 		struct sf_buf why = SF_BUF_INIT;
 		rc = sf_store_put_document(r->st, &di, ci, ch.n, &res, &why);
@@ -373,6 +387,7 @@ static enum sf_err store_doc(struct run *r, const struct fent *f, const struct s
 		sf_buf_release(&why);
 	}
 	free(ci);
+	free(meta_json);
 	sf_buf_release(&meta);
 	sf_buf_release(&all);
 	sf_dchunks_release(&ch);

@@ -31,6 +31,7 @@
 
 struct sf_files_opts {
 	const char *source;               /* store source (default "files") */
+	const char *acl;                  /* access groups of every document ("a,b"; NULL: public) */
 	bool progress;                    /* a progress line on stderr */
 	bool quiet;                       /* no per-file failure lines */
 	bool prune;                       /* remove documents of files that are gone */

@@ -163,11 +163,18 @@ static void ocr_pix(PIX *pix, uint32_t page, struct sf_pdoc *d, const struct sf_
 	if (g) pixDestroy(&g);
 }
 
+#define OCR_MIN_SIDE 64 /* icons, bullets and rules: too small to hold a line of text */
+
 static bool pix_size_ok(const uint8_t *data, size_t len, struct sf_presult *r)
 {
 	l_int32 fmt = 0, w = 0, h = 0, bps = 0, spp = 0, cmap = 0;
 	if (pixReadHeaderMem(data, len, &fmt, &w, &h, &bps, &spp, &cmap) != 0 || w <= 0 || h <= 0) {
 		sf_presult_fail(r, SF_ERR_INVALID, "damaged image (unreadable header)");
+		return false;
+	}
+	if (w < OCR_MIN_SIDE || h < OCR_MIN_SIDE / 4 || (uint64_t)w * (uint64_t)h < 64u * 64u) {
+		sf_presult_fail(r, SF_ERR_UNSUPPORTED, "image of %dx%d pixels: too small to hold text", w, h);
+		r->skipped = true;
 		return false;
 	}
 	if ((uint64_t)w * (uint64_t)h > OCR_MAX_PIXELS) {
@@ -220,5 +227,9 @@ void parse_image(const uint8_t *data, size_t len, const struct sf_parse_opts *o,
 		}
 	}
 	if (st.accepted) d->ocr_conf = st.conf_sum / st.accepted;
-	if (!r->rc && !d->nblocks) sf_presult_fail(r, SF_ERR_INVALID, "no readable text in the image");
+	if (!r->rc && !d->nblocks) {
+		/* a picture (a diagram, a photo, a decoration), not a scan: nothing to index */
+		sf_presult_fail(r, SF_ERR_UNSUPPORTED, "no readable text in the image");
+		r->skipped = true;
+	}
 }

@@ -3,8 +3,9 @@
  * GPL, sufler links nothing of theirs) under CPU, memory and time limits.
  *
  * pdftotext gives the text layer with a form feed after every page, so each paragraph keeps its
- * page. A page whose text layer is missing or unreadable (fewer than MIN_LETTERS letters, or
- * junk by sf_text_garbage, as broken font encodings give) is rendered by pdftoppm at
+ * page. A page whose text layer is missing (no letters) or unreadable (junk by sf_text_garbage,
+ * as broken font encodings give, judged on pages of MIN_LETTERS letters or more) is rendered by
+ * pdftoppm at
  * limits.ocr_dpi in grey and goes through OCR. Encrypted and damaged files fail with the reason
  * poppler gives.
  */
@@ -168,7 +169,10 @@ void parse_pdf(const uint8_t *data, size_t len, const struct sf_parse_opts *o, s
 		const char *pt = clean.ptr + i;
 		size_t pn = e - i;
 		char why[160];
-		bool readable = letters(pt, pn) >= MIN_LETTERS && !sf_text_garbage(pt, pn, why, sizeof why);
+		/* no letters at all: a scan (or an image); letters that do not read as text: a broken
+		 * font encoding. A page with a few real words (a separator, a figure) is kept as is. */
+		size_t nl = letters(pt, pn);
+		bool readable = nl > 0 && (nl < MIN_LETTERS || !sf_text_garbage(pt, pn, why, sizeof why));
 		if (readable) {
 			if (parse_text_pages(d, l, pt, pn, page) != SF_OK) sf_presult_fail(r, SF_ERR_LIMIT, "text past the limits");
 		} else if (l->ocr) {

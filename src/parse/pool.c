@@ -217,6 +217,10 @@ static bool worker_start(struct sf_parse_pool *p, struct worker *w, struct sf_bu
 			int null = open("/dev/null", O_WRONLY);
 			if (null >= 0) dup2(null, 2);
 		}
+		/* Tesseract's OpenMP reads these when it loads, before the worker's main runs: one
+		 * thread per worker (the pool is the parallelism), and no spinning while idle */
+		setenv("OMP_THREAD_LIMIT", "1", 1);
+		setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
 		execv(p->exe, v);
 		_exit(127);
 	}
@@ -440,7 +444,6 @@ int sf_parse_worker_main(int argc, char **argv)
 {
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() == 1) return 1;
-	setenv("OMP_THREAD_LIMIT", "1", 1);
 	struct sf_parse_opts o;
 	sf_parse_opts_default(&o);
 	unsigned cpu = 300;

@@ -144,6 +144,7 @@ void parse_roff(const uint8_t *data, size_t len, const struct sf_parse_opts *o, 
 			size_t an = n - k;
 			if (!strcmp(mac, "so") && !d->nblocks) {
 				sf_presult_fail(r, SF_ERR_UNSUPPORTED, "a link to another man page (.so)");
+				r->skipped = true;
 				goto out;
 			}
 			if (!strcmp(mac, "TH")) {

@@ -83,12 +83,16 @@ def a4(d, n):
         text = " ".join(TEXTS[(i + k) % len(TEXTS)] for k in range(5))
         with open(f"{d}/page{i:03d}.txt", "w", encoding="utf-8") as f:
             f.write(text)
-        cmd = ["convert", "-density", "300", "-size", "2480x3508", "xc:white", "(", "-background", "white",
-               "-fill", "black", "-font", FONT, "-pointsize", "11", "-size", "2100x", f"caption:{text}", ")",
-               "-gravity", "north", "-geometry", "+0+250", "-composite", "-rotate", str((i % 5 - 2) * 0.8),
-               "-gravity", "center", "-crop", "2480x3508+0+0", "+repage", "-blur", "0x0.6", "-attenuate", "0.6",
-               "+noise", "Gaussian", "-colorspace", "Gray", "-depth", "8", "-units", "PixelsPerInch",
-               "-density", "300", f"{d}/page{i:03d}.png"]
+        # one caption per paragraph (a caption's unwrapped width must stay under ImageMagick's
+        # 16K-pixel limit), stacked with a blank line between them, on an A4 page
+        cmd = ["convert", "-density", "300", "-background", "white", "-fill", "black", "-font", FONT,
+               "-pointsize", "11"]
+        for k in range(5):
+            cmd += ["-size", "2100x", f"caption:{TEXTS[(i + k) % len(TEXTS)]}", "-size", "2100x60", "xc:white"]
+        cmd += ["-append", "-gravity", "north", "-extent", "2480x3508-190-250", "-rotate", str((i % 5 - 2) * 0.8),
+                "-gravity", "center", "-extent", "2480x3508", "+repage", "-blur", "0x0.6", "-attenuate", "0.6",
+                "+noise", "Gaussian", "-colorspace", "Gray", "-depth", "8", "-units", "PixelsPerInch", "-density",
+                "300", f"{d}/page{i:03d}.png"]
         subprocess.run(cmd, check=True)
 
 
