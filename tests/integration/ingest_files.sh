@@ -71,3 +71,14 @@ cp $WORK/aside/memo.docx $F/memo.docx
 "$SUFLER" ingest --data "$D" --json $F > $WORK/run7.json 2>/dev/null
 check "an exact duplicate is merged" python3 -c '
 import json,sys; r=json.load(open(sys.argv[1])); assert r["docs_duplicate"]==1 and r["docs_added"]==1, r' $WORK/run7.json
+
+# access groups for a source, and what the file said about itself kept with its documents
+mkdir $WORK/hr && printf '# Зарплата\n\nмаркерзп: ведомость за месяц.\n' > $WORK/hr/pay.md
+"$SUFLER" ingest --data "$D" --source hr --acl hr,finance --quiet $WORK/hr > /dev/null
+"$SUFLER" search --data "$D" --json "маркерзп acl:finance" | grep -q pay.md || fail "acl filter"
+"$SUFLER" search --data "$D" --json "маркерзп acl:support" > $WORK/s2.json
+check "documents of a source carry its access groups" python3 -c 'import json,sys; assert json.load(open(sys.argv[1]))["hits"]==[]' $WORK/s2.json
+check "metadata kept: encoding, size, mtime" python3 -c '
+import json,sqlite3,sys; db=sqlite3.connect(sys.argv[1])
+m=json.loads(db.execute("SELECT meta FROM documents WHERE ext_id LIKE ?", ("%old.txt",)).fetchone()[0])
+assert m["encoding"]=="windows-1251" and m["size"]>0 and m["mtime_ms"]>0, m' "$D/sufler.db"
