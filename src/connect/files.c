@@ -464,7 +464,7 @@ static void store_result(struct run *r, struct fent *f, struct sf_presult *pr)
 	if (rc) {
 		r->fatal = rc;
 	} else if (!stored) {
-		file_failed(r, f, pr->type, "no text to index", false);
+		file_failed(r, f, pr->type, "no text to index", true); /* an empty page is not an error */
 	} else {
 		uint64_t gone = 0;
 		if (f->seen_before)

@@ -30,7 +30,8 @@ enum sf_err sf_ocr_page(const uint8_t *data, size_t len, uint32_t page, struct s
 
 /*
  * True when [p, n) (UTF-8) does not read as text: fewer than half of its words look like words
- * (two or more letters of one script, with a vowel when longer than three, or short numbers),
+ * (two or more letters of one script, with a vowel when longer than three, letters at least 60 %
+ * of the word's characters; or short numbers),
  * or fewer than half of its visible characters are letters. why (whylen bytes, may be NULL)
  * says which.
  */

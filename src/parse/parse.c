@@ -30,7 +30,7 @@ void sf_parse_limits_default(struct sf_parse_limits *l)
 	l->max_ratio = 100;
 	l->max_depth = 256;
 	l->max_pages = 5000;
-	l->ocr_dpi = 300;
+	l->ocr_dpi = 200;
 	l->ocr = true;
 	l->min_ocr_conf = 40;
 }
@@ -269,7 +269,10 @@ void sf_parse_bytes_as(const char *type, const uint8_t *data, size_t len, const 
 	}
 	snprintf(r->type, sizeof r->type, "%s", type);
 	fn(data, len, o, r);
-	if (!r->rc && r->ndocs == 0) sf_presult_fail(r, SF_ERR_INVALID, "no text found");
+	if (!r->rc && r->ndocs == 0) {
+		sf_presult_fail(r, SF_ERR_INVALID, "no text found");
+		r->skipped = true;
+	}
 	/* a failed parse stores nothing: drop what it had made so far */
 	if (r->rc) {
 		for (size_t i = 0; i < r->ndocs; i++) pdoc_release(&r->docs[i]);

@@ -80,7 +80,7 @@ struct sf_parse_limits {
 	unsigned max_ratio;        /* largest compression ratio an archive member may have (100) */
 	unsigned max_depth;        /* element nesting in XML/HTML (default 256) */
 	unsigned max_pages;        /* pages of a PDF or TIFF (default 5,000) */
-	unsigned ocr_dpi;          /* resolution scanned PDF pages are rendered at (default 300) */
+	unsigned ocr_dpi;          /* resolution scanned PDF pages are rendered at (default 200) */
 	bool ocr;                  /* run OCR on images and pages without text (default true) */
 	double min_ocr_conf;       /* OCR text below this mean confidence is refused (default 40) */
 };

@@ -580,6 +580,11 @@ static void garbage(void **state)
 	assert_false(sf_text_garbage(ru_utf8, strlen(ru_utf8), NULL, 0));
 	const char *en = "Restart the VPN client, then check the 10.0.0.1 gateway (error 0x80070005).";
 	assert_false(sf_text_garbage(en, strlen(en), NULL, 0));
+	/* a table of contents with dot leaders, and a manual's code, are text */
+	const char *toc = "1.1 Социальная динамика Debian . . . . . . . . . . . . . . . . . . . . 1\n1.2 Программы . . . . . . . 3";
+	assert_false(sf_text_garbage(toc, strlen(toc), NULL, 0));
+	const char *code = "$ dpkg-gensymbols -v1.1 -plibfoo1 -Osymbols\nfoo_get_name@Base 1.1\n+ foo_get_longtype@Base 1.3-1";
+	assert_false(sf_text_garbage(code, strlen(code), NULL, 0));
 	const char *junk = "ÃÂ¤Ã¼ ~~|| %$#@ ¦¦¦ ]]]] \\\\ 1l1l |_|_ ;;;; ,.,., ©©";
 	char why[160];
 	assert_true(sf_text_garbage(junk, strlen(junk), why, sizeof why));
