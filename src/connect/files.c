@@ -229,15 +229,7 @@ struct run {
 
 static enum sf_err tx_step(struct run *r)
 {
-	if (r->in_tx == 0) {
-		enum sf_err rc = sf_store_begin(r->st, r->err);
-		if (rc) return rc;
-	}
-	if (++r->in_tx >= TX_DOCS) {
-		r->in_tx = 0;
-		return sf_store_commit(r->st, r->err);
-	}
-	return SF_OK;
+	return sf_store_batch_step(r->st, &r->in_tx, TX_DOCS, r->err);
 }
 
 static void progress(struct run *r, bool final)

@@ -167,15 +167,7 @@ static void progress(struct ingest *g, bool force)
 
 static enum sf_err tx_step(struct ingest *g)
 {
-	if (g->in_tx == 0) {
-		enum sf_err rc = sf_store_begin(g->st, g->err);
-		if (rc) return rc;
-	}
-	if (++g->in_tx >= TX_DOCS) {
-		g->in_tx = 0;
-		return sf_store_commit(g->st, g->err);
-	}
-	return SF_OK;
+	return sf_store_batch_step(g->st, &g->in_tx, TX_DOCS, g->err);
 }
 
 /* Stores one document; per-item errors are reported and counted, store failures returned. */

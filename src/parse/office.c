@@ -203,6 +203,29 @@ static void doc_title_from_core(struct zipin *z, const char *member, struct sf_p
 	sf_buf_release(&b);
 }
 
+/* The required part member, parsed; NULL (r failed) when missing or malformed. what names the
+ * format for the message. */
+static xmlDocPtr main_part(struct zipin *z, const char *member, const char *what, struct sf_buf *b)
+{
+	bool missing;
+	if (!zip_member(z, member, b, &missing)) {
+		if (missing) sf_presult_fail(z->r, SF_ERR_INVALID, "%s without %s", what, member);
+		return NULL;
+	}
+	xmlDocPtr doc = xml_parse(z, member, b);
+	sf_buf_release(b);
+	return doc;
+}
+
+/* A spreadsheet without a title of its own is called by its file's name. */
+static void title_from_name(struct sf_pdoc *d, const char *name)
+{
+	if (d->title.len || !name) return;
+	const char *base = strrchr(name, '/');
+	base = base ? base + 1 : name;
+	sf_pdoc_set_title(d, base, strlen(base), true);
+}
+
 /* ---- DOCX ---- */
 
 struct style { char *id; unsigned level; /* 1..6 heading, 7 title, 0 none */ };
@@ -327,14 +350,8 @@ void parse_docx(const uint8_t *data, size_t len, const struct sf_parse_opts *o, 
 	snprintf(r->encoding, sizeof r->encoding, "utf-8");
 	if (!zip_open_mem(&x.z, data, len, &o->limits, r)) return;
 	struct sf_buf b = SF_BUF_INIT, t = SF_BUF_INIT;
-	bool missing;
-	if (!zip_member(&x.z, "word/document.xml", &b, &missing)) {
-		if (missing) sf_presult_fail(r, SF_ERR_INVALID, "DOCX without word/document.xml");
-		goto out;
-	}
-	xmlDocPtr doc = xml_parse(&x.z, "document.xml", &b);
+	xmlDocPtr doc = main_part(&x.z, "word/document.xml", "DOCX", &b);
 	if (!doc) goto out;
-	sf_buf_release(&b);
 	x.d = sf_presult_add_doc(r, &o->limits);
 	if (x.d) {
 		docx_styles(&x);
@@ -417,14 +434,8 @@ void parse_odt(const uint8_t *data, size_t len, const struct sf_parse_opts *o, s
 	snprintf(r->encoding, sizeof r->encoding, "utf-8");
 	if (!zip_open_mem(&x.z, data, len, &o->limits, r)) return;
 	struct sf_buf b = SF_BUF_INIT, t = SF_BUF_INIT;
-	bool missing;
-	if (!zip_member(&x.z, "content.xml", &b, &missing)) {
-		if (missing) sf_presult_fail(r, SF_ERR_INVALID, "ODT without content.xml");
-		goto out;
-	}
-	xmlDocPtr doc = xml_parse(&x.z, "content.xml", &b);
+	xmlDocPtr doc = main_part(&x.z, "content.xml", "ODT", &b);
 	if (!doc) goto out;
-	sf_buf_release(&b);
 	x.d = sf_presult_add_doc(r, &o->limits);
 	if (x.d) {
 		doc_title_from_core(&x.z, "meta.xml", x.d);
@@ -555,11 +566,7 @@ void parse_xlsx(const uint8_t *data, size_t len, const struct sf_parse_opts *o, 
 	s.d = sf_presult_add_doc(r, &o->limits);
 	if (!s.d) goto out;
 	doc_title_from_core(&z, "docProps/core.xml", s.d);
-	if (!s.d->title.len && o->name) {
-		const char *base = strrchr(o->name, '/');
-		base = base ? base + 1 : o->name;
-		sf_pdoc_set_title(s.d, base, strlen(base), true);
-	}
+	title_from_name(s.d, o->name);
 	const xmlNode *sheets = child(xmlDocGetRootElement(wb), "sheets");
 	unsigned nth = 0;
 	for (const xmlNode *sh = sheets ? sheets->children : NULL; sh && !r->rc && !s.rc; sh = sh->next) {
@@ -650,20 +657,12 @@ void parse_ods(const uint8_t *data, size_t len, const struct sf_parse_opts *o, s
 	if (!zip_open_mem(&z, data, len, &o->limits, r)) return;
 	struct sf_buf b = SF_BUF_INIT, t = SF_BUF_INIT;
 	struct sheet s = { .l = &o->limits, .line = SF_BUF_INIT };
-	bool missing;
-	xmlDocPtr doc = NULL;
-	if (!zip_member(&z, "content.xml", &b, &missing) || !(doc = xml_parse(&z, "content.xml", &b))) {
-		if (missing) sf_presult_fail(r, SF_ERR_INVALID, "ODS without content.xml");
-		goto out;
-	}
+	xmlDocPtr doc = main_part(&z, "content.xml", "ODS", &b);
+	if (!doc) goto out;
 	s.d = sf_presult_add_doc(r, &o->limits);
 	if (!s.d) goto out;
 	doc_title_from_core(&z, "meta.xml", s.d);
-	if (!s.d->title.len && o->name) {
-		const char *base = strrchr(o->name, '/');
-		base = base ? base + 1 : o->name;
-		sf_pdoc_set_title(s.d, base, strlen(base), true);
-	}
+	title_from_name(s.d, o->name);
 	const xmlNode *body = child(xmlDocGetRootElement(doc), "body");
 	const xmlNode *ss = child(body, "spreadsheet");
 	for (const xmlNode *tb = ss ? ss->children : NULL; tb && !s.rc; tb = tb->next) {

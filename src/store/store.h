@@ -43,6 +43,9 @@ int sf_store_schema_version(struct sf_store *st);
 
 /* Transactions group many puts into one commit (much faster); nesting is not supported. */
 enum sf_err sf_store_begin(struct sf_store *st, struct sf_buf *err) SF_WUR;
+/* Batching for a long run of puts: call before each. Opens a transaction when *n is 0 and
+ * commits once *n reaches every (then starts counting again); the caller commits the last one. */
+enum sf_err sf_store_batch_step(struct sf_store *st, size_t *n, size_t every, struct sf_buf *err) SF_WUR;
 enum sf_err sf_store_commit(struct sf_store *st, struct sf_buf *err) SF_WUR;
 void sf_store_rollback(struct sf_store *st);
 

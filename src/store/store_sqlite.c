@@ -309,6 +309,19 @@ enum sf_err sf_store_commit(struct sf_store *s, struct sf_buf *err)
 	return e;
 }
 
+enum sf_err sf_store_batch_step(struct sf_store *s, size_t *n, size_t every, struct sf_buf *err)
+{
+	if (*n == 0) {
+		enum sf_err rc = sf_store_begin(s, err);
+		if (rc) return rc;
+	}
+	if (++*n >= every) {
+		*n = 0;
+		return sf_store_commit(s, err);
+	}
+	return SF_OK;
+}
+
 void sf_store_rollback(struct sf_store *s)
 {
 	if (!s->in_tx) return;
