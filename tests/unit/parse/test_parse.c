@@ -358,6 +358,20 @@ static void parse_path(const char *path, const char *name, struct sf_presult *r)
 	sf_parse_file(path, &o, r);
 }
 
+
+/* Zips the members, parses the file as name, checks that it went through as type; r is the
+ * caller's to release. */
+static void parse_zip(const char *const *names, const char *const *bodies, size_t n, const char *name,
+		      const char *type, struct sf_presult *r)
+{
+	char path[64];
+	make_zip(path, sizeof path, names, bodies, n);
+	parse_path(path, name, r);
+	unlink(path);
+	assert_int_equal(r->rc, SF_OK);
+	assert_string_equal(r->type, type);
+}
+
 #define W "xmlns:w=\"http://schemas.openxmlformats.org/wordprocessingml/2006/main\""
 
 static void office(void **state)
@@ -379,10 +393,7 @@ static void office(void **state)
 		"<w:styles " W "><w:style w:styleId=\"1\"><w:name w:val=\"heading 1\"/></w:style></w:styles>",
 		"<cp:coreProperties xmlns:cp=\"x\" xmlns:dc=\"http://purl.org/dc/elements/1.1/\"><dc:title>Почта: памятка</dc:title></cp:coreProperties>",
 	};
-	make_zip(path, sizeof path, dn, db, 4);
-	parse_path(path, "memo.docx", &r);
-	assert_int_equal(r.rc, SF_OK);
-	assert_string_equal(r.type, "docx");
+	parse_zip(dn, db, 4, "memo.docx", "docx", &r);
 	const struct sf_pdoc *d = &r.docs[0];
 	assert_string_equal(d->title.ptr, "Почта: памятка");
 	assert_true(has_block(d, SF_PB_HEADING, "Доступ к почте"));
@@ -391,7 +402,6 @@ static void office(void **state)
 	assert_true(has_block(d, SF_PB_THEAD, "Ошибка | Решение"));
 	assert_true(has_block(d, SF_PB_ROW, "0x80070005 | Права"));
 	sf_presult_release(&r);
-	unlink(path);
 	/* ODT */
 	const char *on[] = { "mimetype", "content.xml" };
 	const char *ob[] = { "application/vnd.oasis.opendocument.text",
@@ -399,15 +409,11 @@ static void office(void **state)
 			     "<text:h text:outline-level=\"1\">Принтер</text:h><text:p>Замена<text:s/>картриджа.</text:p>"
 			     "<text:list><text:list-item><text:p>Откройте крышку</text:p></text:list-item></text:list>"
 			     "</office:text></office:body></office:document-content>" };
-	make_zip(path, sizeof path, on, ob, 2);
-	parse_path(path, "p.odt", &r);
-	assert_int_equal(r.rc, SF_OK);
-	assert_string_equal(r.type, "odt");
+	parse_zip(on, ob, 2, "p.odt", "odt", &r);
 	assert_true(has_block(&r.docs[0], SF_PB_HEADING, "Принтер"));
 	assert_true(has_block(&r.docs[0], SF_PB_PARA, "Замена картриджа."));
 	assert_true(has_block(&r.docs[0], SF_PB_ITEM, "Откройте крышку"));
 	sf_presult_release(&r);
-	unlink(path);
 	/* XLSX: shared strings, an inline string, a number, two sheets */
 	const char *xn[] = { "[Content_Types].xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/sharedStrings.xml",
 			     "xl/worksheets/sheet1.xml", "xl/worksheets/sheet2.xml" };
@@ -421,17 +427,13 @@ static void office(void **state)
 		"<row r=\"3\"><c r=\"A3\" t=\"inlineStr\"><is><t>VPN</t></is></c></row></sheetData></worksheet>",
 		"<worksheet><sheetData/></worksheet>",
 	};
-	make_zip(path, sizeof path, xn, xb, 6);
-	parse_path(path, "t.xlsx", &r);
-	assert_int_equal(r.rc, SF_OK);
-	assert_string_equal(r.type, "xlsx");
+	parse_zip(xn, xb, 6, "t.xlsx", "xlsx", &r);
 	d = &r.docs[0];
 	assert_true(has_block(d, SF_PB_HEADING, "Заявки"));
 	assert_true(has_block(d, SF_PB_THEAD, "Тема | Срок"));
 	assert_true(has_block(d, SF_PB_ROW, "Тема: Сброс пароля; Срок: 3"));
 	assert_true(has_block(d, SF_PB_ROW, "Тема: VPN"));
 	sf_presult_release(&r);
-	unlink(path);
 	/* ODS with repeated cells */
 	const char *sn[] = { "mimetype", "content.xml" };
 	const char *sb[] = { "application/vnd.oasis.opendocument.spreadsheet",
@@ -441,12 +443,9 @@ static void office(void **state)
 			     "<table:table-row><table:table-cell><text:p>E1</text:p></table:table-cell><table:table-cell><text:p>Сбой</text:p></table:table-cell>"
 			     "<table:table-cell table:number-columns-repeated=\"16000\"/></table:table-row></table:table>"
 			     "</office:spreadsheet></office:body></office:document-content>" };
-	make_zip(path, sizeof path, sn, sb, 2);
-	parse_path(path, "s.ods", &r);
-	assert_int_equal(r.rc, SF_OK);
+	parse_zip(sn, sb, 2, "s.ods", "ods", &r);
 	assert_true(has_block(&r.docs[0], SF_PB_ROW, "Код: E1; Текст: Сбой"));
 	sf_presult_release(&r);
-	unlink(path);
 	/* a zip bomb member is refused, not unpacked */
 	static char big[8u << 20];
 	memset(big, 'a', sizeof big - 1);
