@@ -57,9 +57,8 @@ static void print_json(const char *path, const struct sf_presult *r, const struc
 		const struct sf_pdoc *d = &r->docs[i];
 		json_t *jd = json_object();
 		json_object_set_new(jd, "title", jstr(d->title.ptr, d->title.len));
-		static const char *const fname[SF_PF_COUNT] = { "id", "url", "date", "lang", "author" };
 		for (int f = 0; f < SF_PF_COUNT; f++)
-			if (d->field[f].len) json_object_set_new(jd, fname[f], jstr(d->field[f].ptr, d->field[f].len));
+			if (d->field[f].len) json_object_set_new(jd, sf_pfield_names[f], jstr(d->field[f].ptr, d->field[f].len));
 		json_object_set_new(jd, "pages", json_integer(d->pages));
 		json_object_set_new(jd, "ocr_pages", json_integer(d->ocr_pages));
 		if (d->ocr_conf >= 0) json_object_set_new(jd, "ocr_confidence", json_real(d->ocr_conf));

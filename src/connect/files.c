@@ -324,9 +324,8 @@ static enum sf_err store_doc(struct run *r, const struct fent *f, const struct s
 		json_object_set_new(mj, "ocr_pages", json_integer(d->ocr_pages));
 		json_object_set_new(mj, "ocr_confidence", json_real(d->ocr_conf));
 	}
-	static const char *const fname[SF_PF_COUNT] = { "id", "url", "date", "lang", "author" };
 	for (int k = 0; k < SF_PF_COUNT && mj; k++)
-		if (d->field[k].len) json_object_set_new(mj, fname[k], json_stringn(d->field[k].ptr, d->field[k].len));
+		if (d->field[k].len) json_object_set_new(mj, sf_pfield_names[k], json_stringn(d->field[k].ptr, d->field[k].len));
 	char *meta_json = mj ? json_dumps(mj, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	json_decref(mj);
 	struct sf_buf meta = SF_BUF_INIT;
@@ -355,9 +354,14 @@ static enum sf_err store_doc(struct run *r, const struct fent *f, const struct s
 		}
 	}
 	if (!rc && !merged) {
+		/* a record's own attributes (an export in sufler's format) win over the run's */
+		const struct sf_buf *fa = &d->field[SF_PF_ACL], *fc = &d->field[SF_PF_CATEGORY],
+				    *fk = &d->field[SF_PF_KIND], *fl = &d->field[SF_PF_LANG];
 		struct sf_doc_in di = { .source = r->o->source, .ext_id = ext_id, .title = title, .url = url,
-					.kind = pr->type, .lang = lang, .acl = r->o->acl, .meta = meta_json,
-					.fingerprint = fp, .file = f->path, .content_hash = chash, .simhash = sim };
+					.kind = fk->len ? fk->ptr : pr->type, .lang = fl->len ? fl->ptr : lang,
+					.acl = fa->len ? fa->ptr : r->o->acl, .category = fc->len ? fc->ptr : NULL,
+					.meta = meta_json, .fingerprint = fp, .file = f->path, .content_hash = chash,
+					.simhash = sim };
 		enum sf_put_result res;
 		struct sf_buf why = SF_BUF_INIT;
 		rc = sf_store_put_document(r->st, &di, ci, ch.n, &res, &why);
@@ -408,8 +412,9 @@ static void store_result(struct run *r, struct fent *f, struct sf_presult *pr)
 	for (size_t i = 0; i < pr->ndocs && !rc; i++) {
 		const struct sf_pdoc *d = &pr->docs[i];
 		struct sf_buf id = SF_BUF_INIT;
-		if (pr->ndocs == 1) rc = sf_buf_adds(&id, f->path);
-		else if (d->field[SF_PF_ID].len) rc = sf_buf_addf(&id, "%s#%s", f->path, d->field[SF_PF_ID].ptr);
+		/* a record's own id keeps it stable when records are added to its file */
+		if (d->field[SF_PF_ID].len) rc = sf_buf_addf(&id, "%s#%s", f->path, d->field[SF_PF_ID].ptr);
+		else if (pr->ndocs == 1) rc = sf_buf_adds(&id, f->path);
 		else rc = sf_buf_addf(&id, "%s#%zu", f->path, i + 1);
 		if (rc || id.len > SF_STORE_MAX_FIELD) {
 			sf_buf_release(&id);

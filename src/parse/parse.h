@@ -44,8 +44,13 @@ struct sf_pblock {
 };
 
 /* Optional fields a mapping (JSON, XML, CSV records) or a format's metadata may fill; empty when
- * unknown. */
-enum sf_pfield { SF_PF_ID, SF_PF_URL, SF_PF_DATE, SF_PF_LANG, SF_PF_AUTHOR, SF_PF_COUNT };
+ * unknown. ACL holds access groups joined by ",". */
+enum sf_pfield {
+	SF_PF_ID, SF_PF_URL, SF_PF_DATE, SF_PF_LANG, SF_PF_AUTHOR, SF_PF_ACL, SF_PF_CATEGORY, SF_PF_KIND,
+	SF_PF_COUNT
+};
+/* Their names, as extract and the stored metadata show them. */
+extern const char *const sf_pfield_names[SF_PF_COUNT];
 
 struct sf_pdoc {
 	struct sf_buf title;

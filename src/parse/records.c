@@ -36,7 +36,14 @@ static const char *const def_date[] = { "date", "updated", "modified", "created"
 					 "created_at", "timestamp", "time", NULL };
 
 /* Which part of a document the field called name fills (-1: none). */
-enum part { P_TITLE, P_TEXT, P_ID, P_URL, P_DATE, P_NONE };
+static const char *const def_lang[] = { "lang", "language", NULL };
+static const char *const def_acl[] = { "acl", "access", "groups", "access_groups", NULL };
+static const char *const def_category[] = { "category", NULL };
+static const char *const def_kind[] = { "kind", NULL };
+
+/* P_LANG and after are a document's attributes (sufler's import format names them): stored as
+ * fields, never as text, whatever the mapping. */
+enum part { P_TITLE, P_TEXT, P_ID, P_URL, P_DATE, P_LANG, P_ACL, P_CATEGORY, P_KIND, P_NONE };
 
 static bool in_list(const char *name, const char *const *list)
 {
@@ -47,6 +54,10 @@ static bool in_list(const char *name, const char *const *list)
 
 static enum part part_of(const struct sf_parse_mapping *m, const char *name)
 {
+	if (in_list(name, def_lang)) return P_LANG;
+	if (in_list(name, def_acl)) return P_ACL;
+	if (in_list(name, def_category)) return P_CATEGORY;
+	if (in_list(name, def_kind)) return P_KIND;
 	if (m->title || m->text || m->id || m->url || m->date) {
 		if (m->title && !strcmp(name, m->title)) return P_TITLE;
 		if (m->text && !strcmp(name, m->text)) return P_TEXT;
@@ -99,10 +110,11 @@ static enum sf_err rec_field(struct rec *r, const struct sf_parse_mapping *m, co
 		r->has[p] = true;
 		return sf_buf_add(&r->part[p], v, n);
 	}
-	if (p == P_TEXT) { /* a second text-like field: more text */
-		enum sf_err rc = sf_buf_addch(&r->part[P_TEXT], '\n');
-		return rc ? rc : sf_buf_add(&r->part[P_TEXT], v, n);
+	if (p == P_TEXT || p == P_ACL) { /* more text; more access groups (a JSON array) */
+		enum sf_err rc = sf_buf_addch(&r->part[p], p == P_ACL ? ',' : '\n');
+		return rc ? rc : sf_buf_add(&r->part[p], v, n);
 	}
+	if (p != P_NONE && p >= P_LANG) return SF_OK; /* an attribute given twice: the first counts */
 	enum sf_err rc = sf_buf_addf(&r->extra, "%s: ", name);
 	if (!rc) rc = sf_buf_add(&r->extra, v, n);
 	if (!rc) rc = sf_buf_addch(&r->extra, '\n');
@@ -141,9 +153,10 @@ static bool rec_emit(struct rec *r, const struct sf_parse_opts *o, struct sf_pre
 		i = e + 1;
 	}
 	if (!d->nblocks && d->title.len && !rc) rc = sf_pdoc_add(d, l, SF_PB_PARA, 0, 0, 0, d->title.ptr, d->title.len, -1);
-	for (int f = 0; f < 3 && !rc; f++) {
-		static const enum part from[3] = { P_ID, P_URL, P_DATE };
-		static const enum sf_pfield to[3] = { SF_PF_ID, SF_PF_URL, SF_PF_DATE };
+	for (int f = 0; f < 7 && !rc; f++) {
+		static const enum part from[7] = { P_ID, P_URL, P_DATE, P_LANG, P_ACL, P_CATEGORY, P_KIND };
+		static const enum sf_pfield to[7] = { SF_PF_ID, SF_PF_URL, SF_PF_DATE, SF_PF_LANG, SF_PF_ACL,
+						      SF_PF_CATEGORY, SF_PF_KIND };
 		if (r->part[from[f]].len) {
 			sf_buf_reset(&d->field[to[f]]);
 			if (fold_ws(&d->field[to[f]], r->part[from[f]].ptr, r->part[from[f]].len) != SF_OK)

@@ -82,3 +82,9 @@ check "metadata kept: encoding, size, mtime" python3 -c '
 import json,sqlite3,sys; db=sqlite3.connect(sys.argv[1])
 m=json.loads(db.execute("SELECT meta FROM documents WHERE ext_id LIKE ?", ("%old.txt",)).fetchone()[0])
 assert m["encoding"]=="windows-1251" and m["size"]>0 and m["mtime_ms"]>0, m' "$D/sufler.db"
+
+# sufler's import format inside a folder keeps each record's access groups and category
+mkdir $WORK/exp && printf '{"id":"a1","title":"Отпуск","text":"маркеротпуск: заявление через портал.","acl":["hr"],"category":"Кадры"}\n' > $WORK/exp/kb.jsonl
+"$SUFLER" ingest --data "$D" --source exp --quiet $WORK/exp > /dev/null
+"$SUFLER" search --data "$D" --json 'маркеротпуск acl:hr category:кадры' | grep -q 'kb.jsonl#a1' || fail "record attributes"
+echo "ok: a record's access groups and category are kept"

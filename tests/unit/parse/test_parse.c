@@ -251,6 +251,17 @@ static void records(void **state)
 	assert_string_equal(r.docs[0].field[SF_PF_ID].ptr, "5");
 	assert_true(contains(&r.docs[0], "team: ИТ"));
 	sf_presult_release(&r);
+	/* sufler's import format inside a folder: attributes are fields, not text */
+	const char *imp = "{\"id\":\"k1\",\"title\":\"VPN\",\"text\":\"Перезапустите клиент.\",\"acl\":[\"hr\",\"it\"],"
+			  "\"category\":\"Сеть\",\"lang\":\"ru\",\"kind\":\"kb\"}\n";
+	parse_str("kb.jsonl", imp, strlen(imp), &r);
+	assert_int_equal(r.rc, SF_OK);
+	assert_string_equal(r.docs[0].field[SF_PF_ACL].ptr, "hr,it");
+	assert_string_equal(r.docs[0].field[SF_PF_CATEGORY].ptr, "Сеть");
+	assert_string_equal(r.docs[0].field[SF_PF_KIND].ptr, "kb");
+	assert_string_equal(r.docs[0].field[SF_PF_LANG].ptr, "ru");
+	assert_false(contains(&r.docs[0], "hr"));
+	sf_presult_release(&r);
 	/* JSONL: a broken line is a warning, not a failure */
 	const char *jl = "{\"title\":\"a\",\"text\":\"первый\"}\n{broken\n{\"title\":\"b\",\"text\":\"второй\"}\n";
 	parse_str("l.jsonl", jl, strlen(jl), &r);
