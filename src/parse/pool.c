@@ -9,10 +9,13 @@
  * Limits: RLIMIT_AS for the worker (set once), RLIMIT_CPU raised before each file to the CPU
  * time used so far plus cpu_s (SIGXCPU ends a file that spins), the wall clock watched by the
  * parent (SIGKILL to the worker's process group, so pdftotext and pdftoppm go too). A worker
- * also dies with its parent (PR_SET_PDEATHSIG) and when its request pipe closes.
+ * also dies with its parent (PR_SET_PDEATHSIG) and when its request pipe closes. Each worker has
+ * a temporary folder of its own (its TMPDIR), emptied and removed when the worker ends, so a
+ * killed parse leaves no copies of documents behind.
  */
 #include "parse/pool.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -54,7 +57,27 @@ struct worker {
 	uint64_t started;
 	struct sf_buf rx;
 	size_t need;             /* answer length once known (+4) */
+	char tmp[256];           /* the worker's own TMPDIR ("" none), emptied when it ends */
 };
+
+/* Removes what a worker left in its temporary folder (a killed pdftotext's copy of a PDF, a
+ * rendered page), and the folder. */
+static void tmp_clean(struct worker *w)
+{
+	if (!w->tmp[0]) return;
+	DIR *d = opendir(w->tmp);
+	if (d) {
+		struct dirent *de;
+		while ((de = readdir(d))) {
+			if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..")) continue;
+			char f[512];
+			if ((size_t)snprintf(f, sizeof f, "%s/%s", w->tmp, de->d_name) < sizeof f) unlink(f);
+		}
+		closedir(d);
+	}
+	rmdir(w->tmp);
+	w->tmp[0] = 0;
+}
 
 struct job {
 	char *path;
@@ -124,6 +147,7 @@ static void worker_stop(struct worker *w, bool kill_it)
 	w->busy = false;
 	sf_buf_reset(&w->rx);
 	w->need = 0;
+	tmp_clean(w);
 }
 
 void sf_parse_pool_free(struct sf_parse_pool *p)
@@ -209,9 +233,13 @@ static bool worker_start(struct sf_parse_pool *p, struct worker *w, struct sf_bu
 	const char *mv[6] = { p->o.map.title, p->o.map.text, p->o.map.id, p->o.map.url, p->o.map.date, p->o.map.record };
 	for (int i = 0; i < 6; i++)
 		if (mv[i]) arg(&v, &n, &cap, "%s=%s", mk[i], mv[i]);
+	const char *t = getenv("TMPDIR");
+	snprintf(w->tmp, sizeof w->tmp, "%s/sufler-worker-XXXXXX", t && *t && strlen(t) < 200 ? t : "/tmp");
+	if (!mkdtemp(w->tmp)) w->tmp[0] = 0;
 	pid_t pid = fork();
 	if (pid == 0) {
 		setpgid(0, 0);
+		if (w->tmp[0]) setenv("TMPDIR", w->tmp, 1);
 		if (dup2(req[0], 0) < 0 || dup2(ans[1], 1) < 0) _exit(126);
 		if (!getenv("SUFLER_WORKER_STDERR")) {
 			int null = open("/dev/null", O_WRONLY);
@@ -231,6 +259,7 @@ static bool worker_start(struct sf_parse_pool *p, struct worker *w, struct sf_bu
 	if (pid < 0) {
 		close(req[1]);
 		close(ans[0]);
+		tmp_clean(w);
 		goto fail;
 	}
 	setpgid(pid, pid);
@@ -321,6 +350,7 @@ static void worker_failed(struct sf_parse_pool *p, struct worker *w, bool timed_
 	w->busy = false;
 	sf_buf_reset(&w->rx);
 	w->need = 0;
+	tmp_clean(w);
 	p->inflight--;
 	if (timed_out)
 		sf_presult_fail(&f->r, SF_ERR_LIMIT, "parsing took longer than %u s (stopped)", p->po.wall_s);

@@ -4,6 +4,7 @@
  */
 #include "testutil.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -623,6 +624,12 @@ static void pool(void **state)
 	setenv("SUFLER_FAULT_INJECT", "1", 1);
 	char dir[] = "/tmp/sufler-pool-XXXXXX";
 	assert_non_null(mkdtemp(dir));
+	/* workers keep their temporary files under TMPDIR: nothing may be left there afterwards */
+	char tmp[] = "/tmp/sufler-pool-tmp-XXXXXX";
+	assert_non_null(mkdtemp(tmp));
+	const char *old_tmp = getenv("TMPDIR");
+	char *saved_tmp = old_tmp ? strdup(old_tmp) : NULL;
+	setenv("TMPDIR", tmp, 1);
 	char p[6][256];
 	const char *names[6] = { "ok.md", "x.crash", "x.hang", "x.spin", "x.oom", "missing.txt" };
 	for (int i = 0; i < 6; i++) {
@@ -682,6 +689,18 @@ static void pool(void **state)
 	}
 	assert_int_equal(seen, 12);
 	sf_parse_pool_free(pl);
+	DIR *td = opendir(tmp);
+	assert_non_null(td);
+	struct dirent *de;
+	int left = 0;
+	while ((de = readdir(td)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) left++;
+	closedir(td);
+	assert_int_equal(left, 0);
+	rmdir(tmp);
+	if (saved_tmp) setenv("TMPDIR", saved_tmp, 1);
+	else unsetenv("TMPDIR");
+	free(saved_tmp);
 	sf_buf_release(&err);
 	for (int i = 0; i < 5; i++) unlink(p[i]);
 	rmdir(dir);
