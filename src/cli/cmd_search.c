@@ -75,6 +75,10 @@ int sf_cmd_search(int argc, char **argv)
 			json_t *o = json_pack("{s:s, s:s, s:f, s:s, s:s, s:s, s:I}", "id", x->ext_id, "title",
 					      x->title, "score", (double)x->score, "snippet", x->snippet ? x->snippet : "",
 					      "url", x->url, "heading", x->heading, "chunk", (json_int_t)x->chunk_id);
+			if (x->page_first) {
+				json_object_set_new(o, "page_first", json_integer(x->page_first));
+				json_object_set_new(o, "page_last", json_integer(x->page_last));
+			}
 			json_array_append_new(hits, o);
 		}
 		json_t *top = json_pack("{s:o, s:f, s:s}", "hits", hits, "took_ms", res.took_ms, "query", res.parsed);
@@ -88,7 +92,14 @@ int sf_cmd_search(int argc, char **argv)
 			const struct sf_engine_hit *x = &res.hits[h];
 			printf("%2zu. %s%s%s  [%s]  score %.3f\n", h + 1, tty ? "\x1b[1m" : "", x->title,
 			       tty ? "\x1b[0m" : "", x->ext_id, (double)x->score);
-			if (x->heading && *x->heading) printf("    § %s\n", x->heading);
+			/* document › section › page, as a citation reads */
+			if ((x->heading && *x->heading) || x->page_first) {
+				printf("    §");
+				if (x->heading && *x->heading) printf(" %s", x->heading);
+				if (x->page_first == x->page_last && x->page_first) printf(" (p. %u)", x->page_first);
+				else if (x->page_first) printf(" (pp. %u–%u)", x->page_first, x->page_last);
+				printf("\n");
+			}
 			if (x->url && *x->url) printf("    %s\n", x->url);
 			printf("    %s\n\n", x->snippet ? x->snippet : "");
 		}

@@ -595,6 +595,8 @@ enum sf_err sf_engine_search(struct sf_engine *e, const struct sf_engine_query *
 			h->title = dup_str(c.title);
 			h->url = dup_str(c.url);
 			h->heading = dup_str(c.heading);
+			h->page_first = c.page_first;
+			h->page_last = c.page_last;
 			if (q->snippets) {
 				struct sf_buf sn = SF_BUF_INIT;
 				if (sf_snippet_make(e->an, c.text.ptr, c.text.len, pq->highlight, pq->nhighlight, &so,

@@ -102,6 +102,7 @@ struct sf_engine_hit {
 	char *url;
 	char *heading;
 	char *snippet;
+	uint32_t page_first, page_last; /* pages the chunk spans, 0 when its source has none */
 };
 
 struct sf_engine_results {

@@ -8,7 +8,8 @@
  * pdftoppm at
  * limits.ocr_dpi (200: OCR reads as well at 200 dpi as at 300, see ocr.c) in grey and goes
  * through OCR. Encrypted and damaged files fail with the reason
- * poppler gives.
+ * poppler gives. The title and author come from the document information (pdfinfo), else the
+ * title is the first line when it is short.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -112,6 +113,29 @@ static void ocr_page(const char *pdf, uint32_t pg, struct sf_pdoc *d, const stru
 	sf_buf_release(&img);
 }
 
+/* The document information's Title and Author (pdfinfo -enc UTF-8), when the PDF has them. */
+static void pdf_info(const char *path, struct sf_pdoc *d)
+{
+	char *argv[] = { "pdfinfo", "-enc", "UTF-8", (char *)path, NULL };
+	struct sf_exec_limits el = { 20, 30, (size_t)1 << 30 };
+	struct sf_buf out;
+	sf_buf_init(&out, 1 << 20);
+	int status;
+	if (sf_exec(argv, &el, &out, NULL, &status) == SF_OK && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		for (const char *l = out.ptr; *l;) {
+			const char *nl = strchr(l, '\n');
+			size_t n = nl ? (size_t)(nl - l) : strlen(l);
+			if (n > 16 && !strncmp(l, "Title:", 6)) sf_pdoc_set_title(d, l + 16, n - 16, true);
+			if (n > 16 && !strncmp(l, "Author:", 7)) {
+				sf_buf_reset(&d->field[SF_PF_AUTHOR]);
+				if (fold_ws(&d->field[SF_PF_AUTHOR], l + 16, n - 16) != SF_OK) sf_buf_reset(&d->field[SF_PF_AUTHOR]);
+			}
+			l += n + (nl != NULL);
+		}
+	}
+	sf_buf_release(&out);
+}
+
 void parse_pdf(const uint8_t *data, size_t len, const struct sf_parse_opts *o, struct sf_presult *r)
 {
 	const struct sf_parse_limits *l = &o->limits;
@@ -186,6 +210,7 @@ void parse_pdf(const uint8_t *data, size_t len, const struct sf_parse_opts *o, s
 	}
 	if (d) {
 		d->pages = page;
+		pdf_info(path, d);
 		title_from_first_line(d);
 		if (st.accepted) d->ocr_conf = st.conf_sum / st.accepted;
 		if (ocr_skipped) sf_presult_warn(r, "%u pages without a text layer (OCR is off)", ocr_skipped);
