@@ -479,24 +479,40 @@ static void store_result(struct run *r, struct fent *f, struct sf_presult *pr)
 	free(keep);
 }
 
+/*
+ * A fingerprint of the file's bytes, read in 1 MiB pieces: each piece is hashed, and the
+ * fingerprint is taken over the pieces' hashes and the length, so memory stays small whatever
+ * the file's size.
+ */
 static bool hash_file(const char *path, char out[33])
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) return false;
-	struct sf_buf b = SF_BUF_INIT;
-	sf_buf_init(&b, (size_t)1 << 31);
-	char tmp[1 << 16];
-	ssize_t k;
+	struct sf_buf sums = SF_BUF_INIT;
+	static char piece[1 << 20];
+	uint64_t total = 0, i = 0;
 	bool ok = true;
-	while ((k = read(fd, tmp, sizeof tmp)) > 0)
-		if (sf_buf_add(&b, tmp, (size_t)k) != SF_OK) {
+	for (;;) {
+		size_t got = 0;
+		ssize_t k = 0;
+		while (got < sizeof piece && (k = read(fd, piece + got, sizeof piece - got)) > 0) got += (size_t)k;
+		if (k < 0) {
 			ok = false;
 			break;
 		}
+		if (!got) break;
+		uint64_t h = sf_hash64(piece, got, i++);
+		total += got;
+		if (sf_buf_add(&sums, &h, sizeof h) != SF_OK) {
+			ok = false;
+			break;
+		}
+		if (got < sizeof piece) break;
+	}
 	close(fd);
-	if (k < 0) ok = false;
-	if (ok) sf_fingerprint_hex(b.ptr, b.len, out);
-	sf_buf_release(&b);
+	if (ok && sf_buf_add(&sums, &total, sizeof total) == SF_OK) sf_fingerprint_hex(sums.ptr, sums.len, out);
+	else ok = false;
+	sf_buf_release(&sums);
 	return ok;
 }
 
