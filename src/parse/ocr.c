@@ -212,6 +212,7 @@ void parse_image(const uint8_t *data, size_t len, const struct sf_parse_opts *o,
 {
 	if (!o->limits.ocr) {
 		sf_presult_fail(r, SF_ERR_UNSUPPORTED, "image, and OCR is off");
+		r->skipped = true; /* asked for: not an error */
 		return;
 	}
 	struct sf_pdoc *d = sf_presult_add_doc(r, &o->limits);
