@@ -340,11 +340,14 @@ static enum sf_err store_doc(struct run *r, const struct fent *f, const struct s
 					      ch.v[i].page_last };
 	if (!rc) rc = tx_step(r);
 	bool merged = false;
+	/* a record's own access groups win over the run's; duplicates merge only under the same ones */
+	const char *acl = d->field[SF_PF_ACL].len ? d->field[SF_PF_ACL].ptr : r->o->acl;
+	bool run_acl = !d->field[SF_PF_ACL].len; /* the near-duplicate map holds the run's groups only */
 	if (!rc && r->o->dedup) {
 		int64_t dup = 0;
-		enum sf_err e = sf_store_find_by_content(r->st, chash, r->o->source, ext_id, &dup, r->err);
+		enum sf_err e = sf_store_find_by_content(r->st, chash, acl, r->o->source, ext_id, &dup, r->err);
 		if (e && e != SF_ERR_NOTFOUND) rc = e;
-		if (!rc && !dup) dup = near_find(&r->near, sim);
+		if (!rc && !dup && run_acl) dup = near_find(&r->near, sim);
 		if (!rc && dup) {
 			rc = sf_store_add_ref(r->st, dup, r->o->source, ext_id, f->path, url, r->err);
 			if (!rc) {
@@ -355,11 +358,11 @@ static enum sf_err store_doc(struct run *r, const struct fent *f, const struct s
 	}
 	if (!rc && !merged) {
 		/* a record's own attributes (an export in sufler's format) win over the run's */
-		const struct sf_buf *fa = &d->field[SF_PF_ACL], *fc = &d->field[SF_PF_CATEGORY],
-				    *fk = &d->field[SF_PF_KIND], *fl = &d->field[SF_PF_LANG];
+		const struct sf_buf *fc = &d->field[SF_PF_CATEGORY], *fk = &d->field[SF_PF_KIND],
+				    *fl = &d->field[SF_PF_LANG];
 		struct sf_doc_in di = { .source = r->o->source, .ext_id = ext_id, .title = title, .url = url,
 					.kind = fk->len ? fk->ptr : pr->type, .lang = fl->len ? fl->ptr : lang,
-					.acl = fa->len ? fa->ptr : r->o->acl, .category = fc->len ? fc->ptr : NULL,
+					.acl = acl, .category = fc->len ? fc->ptr : NULL,
 					.meta = meta_json, .fingerprint = fp, .file = f->path, .content_hash = chash,
 					.simhash = sim };
 		enum sf_put_result res;
@@ -377,7 +380,8 @@ static enum sf_err store_doc(struct run *r, const struct fent *f, const struct s
 			if (res != SF_PUT_UNCHANGED && sim) {
 				/* the id is needed for merges into this document */
 				int64_t id = 0;
-				if (sf_store_find_by_content(r->st, chash, "", "", &id, r->err) == SF_OK) near_add(&r->near, sim, id);
+				if (run_acl && sf_store_find_by_content(r->st, chash, acl, "", "", &id, r->err) == SF_OK)
+					near_add(&r->near, sim, id);
 			}
 		}
 		sf_buf_release(&why);
@@ -555,7 +559,7 @@ enum sf_err sf_files_ingest(struct sf_store *st, char *const *paths, size_t npat
 	enum sf_err rc = sf_store_run_begin(st, o->source, &s->run_id, err);
 	if (rc) return rc;
 	near_init(&r.near);
-	if (o->dedup && (rc = sf_store_scan_simhash(st, o->source, near_load, &r.near, err))) goto out;
+	if (o->dedup && (rc = sf_store_scan_simhash(st, o->source, o->acl, near_load, &r.near, err))) goto out;
 	/* 1. the walk */
 	w.roots = sf_xcalloc(npaths + 1, sizeof *w.roots);
 	for (size_t i = 0; i < npaths; i++) {

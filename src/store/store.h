@@ -134,15 +134,18 @@ enum sf_err sf_store_stats(struct sf_store *st, struct sf_store_stats *out, stru
 
 /* ---- duplicates ---- */
 
-/* A document with this text hash other than (source, ext_id): its id; SF_ERR_NOTFOUND when none. */
-enum sf_err sf_store_find_by_content(struct sf_store *st, const char *content_hash, const char *source,
-				     const char *ext_id, int64_t *doc_id, struct sf_buf *err) SF_WUR;
+/* A document with this text hash and these access groups (NULL: public), other than (source,
+ * ext_id): its id; SF_ERR_NOTFOUND when none. Copies under other groups are not duplicates:
+ * merging them would hide the text from someone allowed to read it. */
+enum sf_err sf_store_find_by_content(struct sf_store *st, const char *content_hash, const char *acl,
+				     const char *source, const char *ext_id, int64_t *doc_id,
+				     struct sf_buf *err) SF_WUR;
 /* Records that (source, ext_id) from file (url) holds document doc_id's text: a merged duplicate.
  * A document stored under (source, ext_id) before is deleted. */
 enum sf_err sf_store_add_ref(struct sf_store *st, int64_t doc_id, const char *source, const char *ext_id,
 			     const char *file, const char *url, struct sf_buf *err) SF_WUR;
-/* Calls fn for every document of source with a SimHash. */
-enum sf_err sf_store_scan_simhash(struct sf_store *st, const char *source,
+/* Calls fn for every document of source with these access groups (NULL: public) and a SimHash. */
+enum sf_err sf_store_scan_simhash(struct sf_store *st, const char *source, const char *acl,
 				  int (*fn)(void *ctx, int64_t doc_id, uint64_t simhash), void *ctx,
 				  struct sf_buf *err) SF_WUR;
 

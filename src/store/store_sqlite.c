@@ -158,10 +158,10 @@ static const char *const stmt_sql[ST__COUNT] = {
 		       " LEFT JOIN documents d ON d.id = c.doc_id"
 		       " WHERE g.seq > ?1 ORDER BY g.seq LIMIT ?2",
 	[ST_MAX_SEQ] = "SELECT COALESCE(MAX(seq), 0) FROM changes",
-	[ST_FIND_CONTENT] = "SELECT id FROM documents WHERE content_hash = ?1 AND NOT (source = ?2 AND ext_id = ?3)"
+	[ST_FIND_CONTENT] = "SELECT id FROM documents WHERE content_hash = ?1 AND acl = ?4 AND NOT (source = ?2 AND ext_id = ?3)"
 			    " ORDER BY id LIMIT 1",
 	[ST_ADD_REF] = "INSERT OR REPLACE INTO doc_refs (doc_id, source, ext_id, file, url) VALUES (?1,?2,?3,?4,?5)",
-	[ST_SIMHASHES] = "SELECT id, simhash FROM documents WHERE source = ?1 AND simhash != 0",
+	[ST_SIMHASHES] = "SELECT id, simhash FROM documents WHERE source = ?1 AND acl = ?2 AND simhash != 0",
 	[ST_GET_FILE] = "SELECT path, size, mtime_ns, hash, status, reason, type, docs, run_id FROM files"
 			" WHERE source = ?1 AND path = ?2",
 	[ST_PUT_FILE] = "INSERT OR REPLACE INTO files (source, path, size, mtime_ns, hash, status, reason, type,"
@@ -636,13 +636,14 @@ enum sf_err sf_store_stats(struct sf_store *s, struct sf_store_stats *out, struc
 
 /* ---- duplicates, files, runs (schema 3) ---- */
 
-enum sf_err sf_store_find_by_content(struct sf_store *s, const char *content_hash, const char *source,
-				     const char *ext_id, int64_t *doc_id, struct sf_buf *err)
+enum sf_err sf_store_find_by_content(struct sf_store *s, const char *content_hash, const char *acl,
+				     const char *source, const char *ext_id, int64_t *doc_id, struct sf_buf *err)
 {
 	sqlite3_stmt *q = stmt(s, ST_FIND_CONTENT);
 	bind_text(q, 1, content_hash);
 	bind_text(q, 2, source && *source ? source : "default");
 	bind_text(q, 3, ext_id);
+	bind_text(q, 4, acl);
 	int rc = sqlite3_step(q);
 	if (rc == SQLITE_ROW) {
 		*doc_id = sqlite3_column_int64(q, 0);
@@ -668,12 +669,13 @@ enum sf_err sf_store_add_ref(struct sf_store *s, int64_t doc_id, const char *sou
 	return SF_OK;
 }
 
-enum sf_err sf_store_scan_simhash(struct sf_store *s, const char *source,
+enum sf_err sf_store_scan_simhash(struct sf_store *s, const char *source, const char *acl,
 				  int (*fn)(void *ctx, int64_t doc_id, uint64_t simhash), void *ctx,
 				  struct sf_buf *err)
 {
 	sqlite3_stmt *q = stmt(s, ST_SIMHASHES);
 	bind_text(q, 1, source && *source ? source : "default");
+	bind_text(q, 2, acl);
 	int rc;
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW)
 		if (fn(ctx, sqlite3_column_int64(q, 0), (uint64_t)sqlite3_column_int64(q, 1))) break;

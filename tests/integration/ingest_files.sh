@@ -88,3 +88,11 @@ mkdir $WORK/exp && printf '{"id":"a1","title":"Отпуск","text":"марке�
 "$SUFLER" ingest --data "$D" --source exp --quiet $WORK/exp > /dev/null
 "$SUFLER" search --data "$D" --json 'маркеротпуск acl:hr category:кадры' | grep -q 'kb.jsonl#a1' || fail "record attributes"
 echo "ok: a record's access groups and category are kept"
+
+# the same text under other access groups is not merged away: each copy keeps its own groups
+mkdir $WORK/pub && cp $WORK/hr/pay.md $WORK/pub/pay.md
+"$SUFLER" ingest --data "$D" --source hr --json $WORK/pub > $WORK/run8.json 2>/dev/null
+check "a copy under other groups is its own document" python3 -c '
+import json,sys; r=json.load(open(sys.argv[1])); assert r["docs_duplicate"]==0 and r["docs_added"]==1, r' $WORK/run8.json
+"$SUFLER" search --data "$D" --json "маркерзп" | grep -q pub/pay.md || fail "public copy not found"
+echo "ok: the public copy is found beside the group one"

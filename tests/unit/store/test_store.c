@@ -238,20 +238,22 @@ static void files_refs_runs(void **state)
 	enum sf_put_result r;
 	assert_int_equal(sf_store_put_document(f->st, &d, &ch, 1, &r, &err), SF_OK);
 	int64_t dup = 0;
-	assert_int_equal(sf_store_find_by_content(f->st, "c1", "files", "/kb/b.html", &dup, &err), SF_OK);
+	assert_int_equal(sf_store_find_by_content(f->st, "c1", NULL, "files", "/kb/b.html", &dup, &err), SF_OK);
 	assert_true(dup > 0);
-	assert_int_equal(sf_store_find_by_content(f->st, "c1", "files", "/kb/a.html", &dup, &err), SF_ERR_NOTFOUND);
+	assert_int_equal(sf_store_find_by_content(f->st, "c1", NULL, "files", "/kb/a.html", &dup, &err), SF_ERR_NOTFOUND);
+	/* the same text under other access groups is not a duplicate */
+	assert_int_equal(sf_store_find_by_content(f->st, "c1", "hr", "files", "/kb/b.html", &dup, &err), SF_ERR_NOTFOUND);
 	assert_int_equal(sf_store_add_ref(f->st, dup, "files", "/kb/b.html", "/kb/b.html", "file:///kb/b.html", &err), SF_OK);
 	/* a.html goes: the document moves to b.html instead of going */
 	uint64_t removed = 9;
 	assert_int_equal(sf_store_prune_file_docs(f->st, "files", "/kb/a.html", NULL, 0, true, &removed, &err), SF_OK);
 	assert_int_equal(removed, 0);
 	assert_int_equal(sf_store_get_file(f->st, "files", "/kb/a.html", &got, &err), SF_ERR_NOTFOUND);
-	assert_int_equal(sf_store_find_by_content(f->st, "c1", "x", "y", &dup, &err), SF_OK);
+	assert_int_equal(sf_store_find_by_content(f->st, "c1", NULL, "x", "y", &dup, &err), SF_OK);
 	/* b.html goes too: now it is deleted */
 	assert_int_equal(sf_store_prune_file_docs(f->st, "files", "/kb/b.html", NULL, 0, true, &removed, &err), SF_OK);
 	assert_int_equal(removed, 1);
-	assert_int_equal(sf_store_find_by_content(f->st, "c1", "x", "y", &dup, &err), SF_ERR_NOTFOUND);
+	assert_int_equal(sf_store_find_by_content(f->st, "c1", NULL, "x", "y", &dup, &err), SF_ERR_NOTFOUND);
 	/* runs */
 	int64_t run = 0;
 	assert_int_equal(sf_store_run_begin(f->st, "files", &run, &err), SF_OK);
