@@ -324,8 +324,21 @@ static enum sf_err store_doc(struct run *r, const struct fent *f, const struct s
 		json_object_set_new(mj, "ocr_pages", json_integer(d->ocr_pages));
 		json_object_set_new(mj, "ocr_confidence", json_real(d->ocr_conf));
 	}
-	for (int k = 0; k < SF_PF_COUNT && mj; k++)
-		if (d->field[k].len) json_object_set_new(mj, sf_pfield_names[k], json_stringn(d->field[k].ptr, d->field[k].len));
+	for (int k = 0; k < SF_PF_COUNT && mj; k++) {
+		if (!d->field[k].len) continue;
+		if (k != SF_PF_LINKS) {
+			json_object_set_new(mj, sf_pfield_names[k], json_stringn(d->field[k].ptr, d->field[k].len));
+			continue;
+		}
+		json_t *arr = json_array(); /* one per line */
+		for (const char *l = d->field[k].ptr; *l;) {
+			const char *nl = strchr(l, '\n');
+			size_t n = nl ? (size_t)(nl - l) : strlen(l);
+			json_array_append_new(arr, json_stringn(l, n));
+			l += n + (nl != NULL);
+		}
+		json_object_set_new(mj, "links", arr);
+	}
 	char *meta_json = mj ? json_dumps(mj, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	json_decref(mj);
 	struct sf_buf meta = SF_BUF_INIT;

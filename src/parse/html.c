@@ -35,6 +35,7 @@ struct hw {
 	unsigned tables;
 	bool deep_warned;
 	bool in_pre;
+	unsigned nlinks;
 	enum sf_err rc;
 	struct sf_buf title_h1;
 };
@@ -154,6 +155,32 @@ static void gather(struct hw *w, const xmlNode *n, struct sf_buf *out, unsigned 
 
 static void table(struct hw *w, const xmlNode *t, unsigned depth);
 
+/* A link's target into the document's links (one per line, each once, at most MAX_LINKS): for
+ * citations and the links between articles. Anchors within the page and scripts are not links. */
+#define MAX_LINKS 200
+static void link(struct hw *w, const xmlNode *a)
+{
+	xmlChar *href = xmlGetProp(a, (const xmlChar *)"href");
+	const char *h = (const char *)href;
+	struct sf_buf *links = &w->d->field[SF_PF_LINKS];
+	if (h && *h && h[0] != '#' && strncasecmp(h, "javascript:", 11) && strlen(h) < 1024 && w->nlinks < MAX_LINKS) {
+		bool seen = false;
+		size_t hn = strlen(h);
+		for (const char *l = links->ptr; *l && !seen;) {
+			const char *nl = strchr(l, '\n');
+			size_t n = nl ? (size_t)(nl - l) : strlen(l);
+			seen = n == hn && !memcmp(l, h, n);
+			l += n + (nl != NULL);
+		}
+		size_t at = links->len;
+		if (!seen && ((links->len && sf_buf_addch(links, '\n') != SF_OK) || fold_ws(links, h, hn) != SF_OK))
+			sf_buf_setlen(links, at);
+		else if (!seen)
+			w->nlinks++;
+	}
+	xmlFree(href);
+}
+
 static void walk(struct hw *w, const xmlNode *n, unsigned depth)
 {
 	static const char *const hs[] = { "h1", "h2", "h3", "h4", "h5", "h6", NULL };
@@ -228,6 +255,7 @@ static void walk(struct hw *w, const xmlNode *n, unsigned depth)
 			flush_para(w);
 			continue;
 		}
+		if (name_is(c, "a")) link(w, c);
 		/* inline: its text joins the paragraph */
 		walk(w, c, depth + 1);
 	}

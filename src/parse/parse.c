@@ -20,7 +20,8 @@
 #include "text/utf8.h"
 #include "base/banned.h"
 
-const char *const sf_pfield_names[SF_PF_COUNT] = { "id", "url", "date", "lang", "author", "acl", "category", "kind" };
+const char *const sf_pfield_names[SF_PF_COUNT] = { "id", "url", "date", "lang", "author", "acl", "category", "kind",
+						   "links" };
 
 void sf_parse_limits_default(struct sf_parse_limits *l)
 {

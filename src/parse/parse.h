@@ -47,6 +47,7 @@ struct sf_pblock {
  * unknown. ACL holds access groups joined by ",". */
 enum sf_pfield {
 	SF_PF_ID, SF_PF_URL, SF_PF_DATE, SF_PF_LANG, SF_PF_AUTHOR, SF_PF_ACL, SF_PF_CATEGORY, SF_PF_KIND,
+	SF_PF_LINKS, /* a page's link targets, one per line (HTML) */
 	SF_PF_COUNT
 };
 /* Their names, as extract and the stored metadata show them. */

@@ -154,7 +154,8 @@ static void html(void **state)
 		"<html><head><title>Настройка VPN</title><style>p{}</style></head><body>"
 		"<div class=\"navheader\"><a href=x>Назад</a> Вперёд</div>"
 		"<nav>Меню сайта</nav>"
-		"<h1>Подключение</h1><p>Откройте <b>клиент</b>&nbsp;и нажмите <a href=\"#\">Подключить</a>.</p>"
+		"<h1>Подключение</h1><p>Откройте <b>клиент</b>&nbsp;и нажмите <a href=\"https://kb/vpn\">Подключить</a>.</p>"
+		"<p><a href=\"#top\">Наверх</a> <a href=\"https://kb/vpn\">ещё раз</a></p>"
 		"<ul><li>Шаг первый</li><li>Шаг второй<ul><li>вложенный</li></ul></li></ul>"
 		"<h2>Ошибки</h2><table><tr><th>Код</th><th>Что делать</th></tr>"
 		"<tr><td>0x800</td><td>перезагрузить</td></tr></table>"
@@ -178,6 +179,8 @@ static void html(void **state)
 	assert_false(contains(d, "Меню сайта"));
 	assert_false(contains(d, "alert"));
 	assert_false(contains(d, "компания"));
+	/* link targets are kept (once each; anchors in the page are not links) */
+	assert_string_equal(d->field[SF_PF_LINKS].ptr, "https://kb/vpn");
 	sf_presult_release(&r);
 	/* a page in Windows-1251 without a charset */
 	char w[256];
