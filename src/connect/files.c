@@ -390,12 +390,8 @@ static enum sf_err store_doc(struct run *r, const struct fent *f, const struct s
 			else if (res == SF_PUT_REPLACED) r->s->docs_replaced++;
 			else r->s->docs_unchanged++;
 			r->s->chunks += ch.n;
-			if (res != SF_PUT_UNCHANGED && sim) {
-				/* the id is needed for merges into this document */
-				int64_t id = 0;
-				if (run_acl && sf_store_find_by_content(r->st, chash, acl, "", "", &id, r->err) == SF_OK)
-					near_add(&r->near, sim, id);
-			}
+			/* later near duplicates merge into this document */
+			if (res != SF_PUT_UNCHANGED && sim && run_acl) near_add(&r->near, sim, sf_store_last_doc(r->st));
 		}
 		sf_buf_release(&why);
 	}

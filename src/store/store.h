@@ -85,6 +85,10 @@ enum sf_err sf_store_put_document(struct sf_store *st, const struct sf_doc_in *d
 				  const struct sf_chunk_in *chunks, size_t nchunks,
 				  enum sf_put_result *result, struct sf_buf *err) SF_WUR;
 
+/* The id of the document the last successful sf_store_put_document added, replaced or found
+ * unchanged on this store (0 before any). */
+int64_t sf_store_last_doc(const struct sf_store *st);
+
 /* Deletes a document and its chunks (logged). SF_ERR_NOTFOUND when absent. */
 enum sf_err sf_store_delete_document(struct sf_store *st, const char *source, const char *ext_id,
 				     struct sf_buf *err) SF_WUR;

@@ -188,6 +188,7 @@ struct sf_store {
 	char *path;
 	sqlite3_stmt *st[ST__COUNT];
 	bool in_tx;
+	int64_t last_doc;        /* the document the last put stored or found unchanged */
 };
 
 static enum sf_err db_err(struct sf_store *s, struct sf_buf *err, const char *what)
@@ -427,6 +428,7 @@ static enum sf_err put_locked(struct sf_store *s, const struct sf_doc_in *d,
 		const char *fp = (const char *)sqlite3_column_text(q, 1);
 		if (fp && d->fingerprint && strcmp(fp, d->fingerprint) == 0) {
 			*result = SF_PUT_UNCHANGED;
+			s->last_doc = doc_id;
 			return SF_OK;
 		}
 		enum sf_err e = drop_chunks(s, doc_id, err);
@@ -459,6 +461,7 @@ static enum sf_err put_locked(struct sf_store *s, const struct sf_doc_in *d,
 		enum sf_err e = log_change(s, (uint64_t)sqlite3_last_insert_rowid(s->db), SF_CHANGE_ADD, err);
 		if (e) return e;
 	}
+	s->last_doc = doc_id;
 	return SF_OK;
 }
 
@@ -896,4 +899,9 @@ enum sf_err sf_store_scan_run_failures(struct sf_store *s, int64_t run_id,
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE) return db_err(s, err, "listing failures");
 	sqlite3_reset(q);
 	return SF_OK;
+}
+
+int64_t sf_store_last_doc(const struct sf_store *s)
+{
+	return s->last_doc;
 }

@@ -96,3 +96,12 @@ check "a copy under other groups is its own document" python3 -c '
 import json,sys; r=json.load(open(sys.argv[1])); assert r["docs_duplicate"]==0 and r["docs_added"]==1, r' $WORK/run8.json
 "$SUFLER" search --data "$D" --json "маркерзп" | grep -q pub/pay.md || fail "public copy not found"
 echo "ok: the public copy is found beside the group one"
+
+# a near duplicate (one word of 80 changed) is merged too, through the SimHash of the first
+mkdir $WORK/near
+body=$(for i in $(seq 1 10); do printf 'Перезапустите службу печати и проверьте очередь заданий номер %s. ' $i; done)
+printf '# Печать\n\nмаркерблизнец %s\n' "$body" > $WORK/near/a.md
+printf '# Печать\n\nмаркерблизнец %s конец\n' "$body" > $WORK/near/b.md
+"$SUFLER" ingest --data "$D" --source near --json $WORK/near > $WORK/run9.json 2>/dev/null
+check "a near duplicate is merged into the first copy" python3 -c '
+import json,sys; r=json.load(open(sys.argv[1])); assert r["docs_added"]==1 and r["docs_duplicate"]==1, r' $WORK/run9.json
