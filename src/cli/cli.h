@@ -7,7 +7,9 @@
 #ifndef SF_CLI_CLI_H
 #define SF_CLI_CLI_H
 
-#define SUFLER_VERSION "0.1.0"
+#include "base/version.h"
+
+#define SUFLER_VERSION SUFLER_VERSION_STRING
 
 struct sf_cmd {
 	const char *name;
@@ -23,6 +25,17 @@ int sf_cmd_search(int argc, char **argv);
 int sf_cmd_reindex(int argc, char **argv);
 int sf_cmd_eval(int argc, char **argv);
 int sf_cmd_version(int argc, char **argv);
+int sf_cmd_serve(int argc, char **argv);
+int sf_cmd_user(int argc, char **argv);
+int sf_cmd_token(int argc, char **argv);
+int sf_cmd_backup(int argc, char **argv);
+int sf_cmd_restore(int argc, char **argv);
+
+struct sf_config;
+/* Loads serve's settings table from --config/$SUFLER_CONFIG, SUFLER_* and argv's flags (--listen
+ * and --data included); *rest (caller frees the array) gets the other arguments. 0, or 2 with
+ * the error printed. */
+int sf_cli_load_config(const char *cmd, int argc, char **argv, struct sf_config **out, char ***rest, int *nrest);
 
 /* The data folder: --data DIR, else $SUFLER_DATA, else ./sufler-data (borrowed string). */
 const char *sf_cli_data_dir(const char *flag);

@@ -17,6 +17,11 @@ static const struct sf_cmd commands[] = {
 	{ "sources", sf_cmd_sources, "ingestion runs: counts, durations, failures" },
 	{ "reindex", sf_cmd_reindex, "rebuild the index from the store" },
 	{ "eval", sf_cmd_eval, "evaluate retrieval quality on a corpus and queries" },
+	{ "serve", sf_cmd_serve, "run the service: REST API, metrics, upload jobs (see serve --help)" },
+	{ "user", sf_cmd_user, "accounts: add, passwd, role, groups, disable, enable, list" },
+	{ "token", sf_cmd_token, "API tokens: create (printed once), list, revoke" },
+	{ "backup", sf_cmd_backup, "copy the store, synonyms and uploads to a folder (online)" },
+	{ "restore", sf_cmd_restore, "put a backup in place and rebuild the index" },
 	{ "version", sf_cmd_version, "print the version" },
 };
 

@@ -45,7 +45,15 @@ struct sf_engine {
 	struct sf_analyzer *an;
 	struct sf_analyzer *surface; /* no stemming: query words as typed, for expansions */
 	struct sf_synonyms *syn;
+	pthread_rwlock_t syn_lock; /* readers parse under it; a reload swaps syn under it */
 	struct follower *follower;
+};
+
+struct sf_engine_reader {
+	struct sf_engine *e;
+	struct sf_store *store;
+	struct sf_analyzer *an;
+	struct sf_analyzer *surface;
 };
 
 void sf_engine_opts_default(struct sf_engine_opts *o)
@@ -128,8 +136,11 @@ enum sf_err sf_engine_reload_synonyms(struct sf_engine *e, struct sf_buf *err)
 	}
 	if (skipped) SF_LOG(SF_LOG_WARN, "engine", "synonyms skipped=%zu first=\"%s\"", skipped, why.ptr);
 	sf_buf_release(&why);
-	sf_synonyms_free(e->syn);
+	pthread_rwlock_wrlock(&e->syn_lock);
+	struct sf_synonyms *old = e->syn;
 	e->syn = syn;
+	pthread_rwlock_unlock(&e->syn_lock);
+	sf_synonyms_free(old);
 	return SF_OK;
 }
 
@@ -184,6 +195,7 @@ enum sf_err sf_engine_open(const char *dir, const struct sf_engine_opts *opts, s
 	enum sf_err rc;
 	if (opts) e->opts = *opts;
 	else sf_engine_opts_default(&e->opts);
+	pthread_rwlock_init(&e->syn_lock, NULL);
 	e->dir = sf_xstrdup(dir);
 	e->index_dir = path_join(dir, "index");
 	if (mkdir(dir, 0750) != 0 && errno != EEXIST) {
@@ -243,6 +255,7 @@ void sf_engine_close(struct sf_engine *e)
 	free(e->dir);
 	free(e->index_dir);
 	free(e->syn_path);
+	pthread_rwlock_destroy(&e->syn_lock);
 	free(e);
 }
 
@@ -547,25 +560,32 @@ static char *dup_str(struct sf_str s)
 	return sf_xstrndup(s.ptr, s.len);
 }
 
-enum sf_err sf_engine_search(struct sf_engine *e, const struct sf_engine_query *q,
-			     struct sf_engine_results *res, struct sf_buf *err)
+/* A search with the given store connection and analyzers (the engine's own, or a reader's). */
+static enum sf_err search_with(struct sf_engine *e, struct sf_store *store, struct sf_analyzer *an,
+			       struct sf_analyzer *surface, const struct sf_engine_query *q,
+			       struct sf_engine_results *res, struct sf_buf *err)
 {
 	uint64_t t0 = sf_now_ns();
 	memset(res, 0, sizeof *res);
 	struct sf_query *pq = NULL;
 	struct sf_snapshot *snap = NULL;
 	struct sf_hit *hits = NULL;
-	enum sf_err rc = sf_query_parse(q->text, q->len, e->an, e->syn, &pq, err);
+	pthread_rwlock_rdlock(&e->syn_lock);
+	enum sf_err rc = sf_query_parse(q->text, q->len, an, e->syn, &pq, err);
+	pthread_rwlock_unlock(&e->syn_lock);
 	if (rc) goto out;
 	if (q->groups) {
 		sf_query_add_filter(pq, "acl", "public");
 		for (size_t i = 0; i < q->ngroups; i++) sf_query_add_filter(pq, "acl", q->groups[i]);
 	}
+	if (q->kind) sf_query_add_filter(pq, "kind", q->kind);
+	if (q->source) sf_query_add_filter(pq, "source", q->source);
+	if (q->lang) sf_query_add_filter(pq, "lang", q->lang);
 	size_t k = q->k ? q->k : 10;
 	hits = sf_xcalloc(k, sizeof *hits);
 	size_t n = 0;
 	snap = sf_index_snapshot(e->index);
-	rc = sf_expand_query(e->an, e->surface, snap, q->text, q->len, e->opts.expand, pq);
+	rc = sf_expand_query(an, surface, snap, q->text, q->len, e->opts.expand, pq);
 	if (rc) {
 		sf_errf(err, "engine: expanding the query: %s", sf_err_str(rc));
 		goto out;
@@ -583,15 +603,18 @@ enum sf_err sf_engine_search(struct sf_engine *e, const struct sf_engine_query *
 		h->score = hits[i].score;
 		if (q->fetch) {
 			struct sf_chunk c;
-			enum sf_err g = q->snippets ? sf_store_get_chunk(e->store, hits[i].docid, &c, NULL)
-						    : sf_store_get_chunk_head(e->store, hits[i].docid, &c, NULL);
+			enum sf_err g = q->snippets ? sf_store_get_chunk(store, hits[i].docid, &c, NULL)
+						    : sf_store_get_chunk_head(store, hits[i].docid, &c, NULL);
 			if (g == SF_ERR_NOTFOUND) continue; /* deleted after the snapshot */
 			if (g) {
 				rc = g;
 				sf_errf(err, "engine: reading hit %llu from the store", (unsigned long long)hits[i].docid);
 				goto out;
 			}
+			h->doc_id = c.doc_id;
 			h->ext_id = dup_str(c.ext_id);
+			h->source = dup_str(c.source);
+			h->kind = dup_str(c.kind);
 			h->title = dup_str(c.title);
 			h->url = dup_str(c.url);
 			h->heading = dup_str(c.heading);
@@ -599,7 +622,7 @@ enum sf_err sf_engine_search(struct sf_engine *e, const struct sf_engine_query *
 			h->page_last = c.page_last;
 			if (q->snippets) {
 				struct sf_buf sn = SF_BUF_INIT;
-				if (sf_snippet_make(e->an, c.text.ptr, c.text.len, pq->highlight, pq->nhighlight, &so,
+				if (sf_snippet_make(an, c.text.ptr, c.text.len, pq->highlight, pq->nhighlight, &so,
 						    &sn) != SF_OK)
 					sf_buf_reset(&sn);
 				h->snippet = sf_buf_detach(&sn, NULL);
@@ -625,6 +648,8 @@ void sf_engine_results_release(struct sf_engine_results *res)
 {
 	for (size_t i = 0; i < res->n; i++) {
 		free(res->hits[i].ext_id);
+		free(res->hits[i].source);
+		free(res->hits[i].kind);
 		free(res->hits[i].title);
 		free(res->hits[i].url);
 		free(res->hits[i].heading);
@@ -633,4 +658,50 @@ void sf_engine_results_release(struct sf_engine_results *res)
 	free(res->hits);
 	free(res->parsed);
 	memset(res, 0, sizeof *res);
+}
+
+enum sf_err sf_engine_search(struct sf_engine *e, const struct sf_engine_query *q,
+			     struct sf_engine_results *res, struct sf_buf *err)
+{
+	return search_with(e, e->store, e->an, e->surface, q, res, err);
+}
+
+/* ---- readers ---- */
+
+enum sf_err sf_engine_reader_open(struct sf_engine *e, struct sf_engine_reader **out, struct sf_buf *err)
+{
+	struct sf_engine_reader *r = sf_xcalloc(1, sizeof *r);
+	r->e = e;
+	char *db = path_join(e->dir, "sufler.db");
+	enum sf_err rc = sf_store_open(db, &r->store, err);
+	free(db);
+	struct sf_analyzer_opts ao;
+	sf_analyzer_opts_default(&ao);
+	if (e->opts.no_stem) ao.stem = false;
+	if (!rc) rc = sf_analyzer_new(&ao, &r->an, err);
+	ao.stem = false;
+	if (!rc) rc = sf_analyzer_new(&ao, &r->surface, err);
+	if (rc) {
+		sf_engine_reader_close(r);
+		return rc;
+	}
+	*out = r;
+	return SF_OK;
+}
+
+void sf_engine_reader_close(struct sf_engine_reader *r)
+{
+	if (!r) return;
+	sf_store_close(r->store);
+	sf_analyzer_free(r->an);
+	sf_analyzer_free(r->surface);
+	free(r);
+}
+
+struct sf_store *sf_engine_reader_store(struct sf_engine_reader *r) { return r->store; }
+
+enum sf_err sf_engine_reader_search(struct sf_engine_reader *r, const struct sf_engine_query *q,
+				    struct sf_engine_results *res, struct sf_buf *err)
+{
+	return search_with(r->e, r->store, r->an, r->surface, q, res, err);
 }

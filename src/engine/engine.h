@@ -15,7 +15,9 @@
  * Data folder layout: DIR/sufler.db (SQLite store), DIR/index/ (segments + MANIFEST),
  * DIR/synonyms.txt (optional jargon dictionary, read at open and on sf_engine_reload_synonyms).
  *
- * Thread-safety: one engine per thread for now (the service adds a shared-snapshot mode).
+ * Thread-safety: an engine is used by one thread at a time, except through readers: each
+ * reader (sf_engine_reader_open) has its own store connection and analyzers and searches the
+ * engine's shared index snapshots, so many threads search while one thread writes and syncs.
  */
 #ifndef SF_ENGINE_ENGINE_H
 #define SF_ENGINE_ENGINE_H
@@ -91,13 +93,19 @@ struct sf_engine_query {
 	const char *hl_close;
 	const char *const *groups; /* access groups of the caller; NULL = no restriction (admin) */
 	size_t ngroups;
+	const char *kind;         /* filters on the document's kind, source, language (NULL: any) */
+	const char *source;
+	const char *lang;
 };
 void sf_engine_query_default(struct sf_engine_query *q);
 
 struct sf_engine_hit {
 	uint64_t chunk_id;
+	uint64_t doc_id;  /* 0 when not fetched */
 	float score;
 	char *ext_id;     /* owned by the result set; NULL when not fetched */
+	char *source;
+	char *kind;
 	char *title;
 	char *url;
 	char *heading;
@@ -115,5 +123,23 @@ struct sf_engine_results {
 enum sf_err sf_engine_search(struct sf_engine *e, const struct sf_engine_query *q,
 			     struct sf_engine_results *res, struct sf_buf *err) SF_WUR;
 void sf_engine_results_release(struct sf_engine_results *res);
+
+/* ---- readers: searching from many threads ---- */
+
+struct sf_engine_reader;
+
+/*
+ * A reader for the calling thread: its own store connection and analyzers over the engine's
+ * index. Open and close may run on any thread while others search; the engine must outlive its
+ * readers. Close with sf_engine_reader_close.
+ */
+enum sf_err sf_engine_reader_open(struct sf_engine *e, struct sf_engine_reader **out, struct sf_buf *err) SF_WUR;
+void sf_engine_reader_close(struct sf_engine_reader *r);
+/* The reader's store connection (borrowed; same thread as the reader). */
+struct sf_store *sf_engine_reader_store(struct sf_engine_reader *r);
+/* As sf_engine_search, through the reader. Thread-safe across readers, also while the engine's
+ * owner syncs, reloads synonyms or follows the change log. */
+enum sf_err sf_engine_reader_search(struct sf_engine_reader *r, const struct sf_engine_query *q,
+				    struct sf_engine_results *res, struct sf_buf *err) SF_WUR;
 
 #endif

@@ -27,7 +27,7 @@
 /* Limits on what one document may bring. */
 #define SF_STORE_MAX_TEXT (64u << 20)   /* bytes of text per document */
 #define SF_STORE_MAX_FIELD 4096         /* bytes of title, url, ids, kind, lang, acl, category */
-#define SF_STORE_SCHEMA_VERSION 3
+#define SF_STORE_SCHEMA_VERSION 4
 
 struct sf_store;
 
@@ -208,5 +208,126 @@ enum sf_err sf_store_scan_runs(struct sf_store *st, const char *source, size_t l
 enum sf_err sf_store_scan_run_failures(struct sf_store *st, int64_t run_id,
 				       int (*fn)(void *ctx, const char *path, const char *reason), void *ctx,
 				       struct sf_buf *err) SF_WUR;
+
+/* ---- the service (schema 4): listings, accounts, tokens, sessions, audit, jobs ----
+ * Record structs below hold slices valid until the next call on the same store. */
+
+struct sf_doc_rec {
+	int64_t id;
+	struct sf_str source, ext_id, title, url, kind, lang, acl, category, meta;
+	int64_t created_ms, updated_ms;
+	uint64_t chunks;
+};
+
+struct sf_doc_filter {
+	int64_t after;        /* keyset paging: ids greater than this (0: from the start) */
+	size_t limit;         /* rows wanted (fn may refuse some; scanning goes on until limit accepted) */
+	const char *source;   /* NULL: any */
+	const char *kind;     /* NULL: any */
+};
+
+/* Calls fn for documents in id order; fn returns 1 to count the row, 0 to skip it (access
+ * checks), -1 to stop. */
+enum sf_err sf_store_scan_docs(struct sf_store *st, const struct sf_doc_filter *f,
+			       int (*fn)(void *ctx, const struct sf_doc_rec *d), void *ctx,
+			       struct sf_buf *err) SF_WUR;
+/* One document by id; SF_ERR_NOTFOUND when none. */
+enum sf_err sf_store_get_doc(struct sf_store *st, int64_t id, struct sf_doc_rec *out,
+			     struct sf_buf *err) SF_WUR;
+/* A document's chunks in order (c->text filled). */
+enum sf_err sf_store_scan_doc_chunks(struct sf_store *st, int64_t id,
+				     int (*fn)(void *ctx, const struct sf_chunk *c), void *ctx,
+				     struct sf_buf *err) SF_WUR;
+/* Deletes a document by id with its chunks (logged for the index). */
+enum sf_err sf_store_delete_doc_id(struct sf_store *st, int64_t id, struct sf_buf *err) SF_WUR;
+/* Sources with their document counts, by name. */
+enum sf_err sf_store_scan_sources(struct sf_store *st,
+				  int (*fn)(void *ctx, const char *name, uint64_t documents), void *ctx,
+				  struct sf_buf *err) SF_WUR;
+
+struct sf_user_rec {
+	int64_t id;
+	struct sf_str name, pass_hash, role, groups; /* groups: "a,b" */
+	bool disabled;
+	int64_t created_ms, updated_ms;
+};
+/* SF_ERR_EXISTS when the name is taken. */
+enum sf_err sf_store_user_add(struct sf_store *st, const char *name, const char *pass_hash, const char *role,
+			      const char *groups, int64_t *id, struct sf_buf *err) SF_WUR;
+/* Changes the fields given (NULL / disabled < 0: unchanged); SF_ERR_NOTFOUND for no such user. */
+enum sf_err sf_store_user_update(struct sf_store *st, const char *name, const char *pass_hash, const char *role,
+				 const char *groups, int disabled, struct sf_buf *err) SF_WUR;
+/* By name (id 0) or by id (name NULL); SF_ERR_NOTFOUND when none. */
+enum sf_err sf_store_user_get(struct sf_store *st, const char *name, int64_t id, struct sf_user_rec *out,
+			      struct sf_buf *err) SF_WUR;
+enum sf_err sf_store_scan_users(struct sf_store *st, int (*fn)(void *ctx, const struct sf_user_rec *u),
+				void *ctx, struct sf_buf *err) SF_WUR;
+
+struct sf_token_rec {
+	int64_t id, user_id;
+	struct sf_str user, name, prefix, scopes; /* scopes: "a,b" */
+	int64_t created_ms, expires_ms, last_used_ms;
+	bool revoked;
+};
+/* hash: the token's digest (hex); the token itself is never stored. */
+enum sf_err sf_store_token_add(struct sf_store *st, int64_t user_id, const char *name, const char *hash,
+			       const char *prefix, const char *scopes, int64_t expires_ms, int64_t *id,
+			       struct sf_buf *err) SF_WUR;
+/* By digest; SF_ERR_NOTFOUND when none (revoked and expired ones are returned: the caller
+ * decides). */
+enum sf_err sf_store_token_find(struct sf_store *st, const char *hash, struct sf_token_rec *out,
+				struct sf_buf *err) SF_WUR;
+enum sf_err sf_store_token_touch(struct sf_store *st, int64_t id, int64_t when_ms, struct sf_buf *err) SF_WUR;
+/* SF_ERR_NOTFOUND for no such token. */
+enum sf_err sf_store_token_revoke(struct sf_store *st, int64_t id, struct sf_buf *err) SF_WUR;
+enum sf_err sf_store_scan_tokens(struct sf_store *st, int (*fn)(void *ctx, const struct sf_token_rec *t),
+				 void *ctx, struct sf_buf *err) SF_WUR;
+
+enum sf_err sf_store_session_add(struct sf_store *st, const char *hash, int64_t user_id, const char *csrf,
+				 int64_t expires_ms, struct sf_buf *err) SF_WUR;
+/* SF_ERR_NOTFOUND for no such session or an expired one. csrf valid as record slices. */
+enum sf_err sf_store_session_find(struct sf_store *st, const char *hash, int64_t now_ms, int64_t *user_id,
+				  struct sf_str *csrf, struct sf_buf *err) SF_WUR;
+enum sf_err sf_store_session_delete(struct sf_store *st, const char *hash, struct sf_buf *err) SF_WUR;
+/* Ends every session of a user (password change, disabling) and expired ones of everybody. */
+enum sf_err sf_store_sessions_end(struct sf_store *st, int64_t user_id, int64_t now_ms, struct sf_buf *err) SF_WUR;
+
+struct sf_audit_rec {
+	int64_t id, ts_ms;
+	struct sf_str actor, action, target, detail, ip, request_id;
+};
+enum sf_err sf_store_audit_add(struct sf_store *st, const struct sf_audit_rec *ev, struct sf_buf *err) SF_WUR;
+/* Newest first: ids below before (0: from the newest), actor/action NULL for any. */
+enum sf_err sf_store_scan_audit(struct sf_store *st, int64_t before, size_t limit, const char *actor,
+				const char *action, int (*fn)(void *ctx, const struct sf_audit_rec *ev),
+				void *ctx, struct sf_buf *err) SF_WUR;
+
+struct sf_job_rec {
+	int64_t id;
+	struct sf_str kind, state, user, acl, dir, result, error;
+	uint64_t files;
+	int64_t created_ms, started_ms, finished_ms;
+};
+enum sf_err sf_store_job_add(struct sf_store *st, const char *kind, const char *user, const char *acl,
+			     const char *dir, uint64_t files, int64_t *id, struct sf_buf *err) SF_WUR;
+/* Sets state, and result/error when not NULL; stamps started/finished for running/done/failed. */
+enum sf_err sf_store_job_set(struct sf_store *st, int64_t id, const char *state, const char *result,
+			     const char *error, struct sf_buf *err) SF_WUR;
+enum sf_err sf_store_job_get(struct sf_store *st, int64_t id, struct sf_job_rec *out, struct sf_buf *err) SF_WUR;
+/* Newest first; user NULL for everybody's. */
+enum sf_err sf_store_scan_jobs(struct sf_store *st, const char *user, size_t limit,
+			       int (*fn)(void *ctx, const struct sf_job_rec *j), void *ctx,
+			       struct sf_buf *err) SF_WUR;
+/* The oldest queued job's id, or 0. */
+enum sf_err sf_store_job_next(struct sf_store *st, int64_t *id, struct sf_buf *err) SF_WUR;
+/* At start: jobs left running by a crash go back to the queue; *n gets how many. */
+enum sf_err sf_store_jobs_requeue(struct sf_store *st, uint64_t *n, struct sf_buf *err) SF_WUR;
+/* Counts of queued and running jobs. */
+enum sf_err sf_store_jobs_count(struct sf_store *st, uint64_t *queued, uint64_t *running,
+				struct sf_buf *err) SF_WUR;
+
+/* An online copy of the whole store into a new SQLite file at path (SQLite's backup API: the
+ * store stays usable meanwhile). SF_ERR_EXISTS when path exists. */
+enum sf_err sf_store_backup(struct sf_store *st, const char *path, struct sf_buf *err) SF_WUR;
 
 #endif

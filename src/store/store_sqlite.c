@@ -8,6 +8,7 @@
  * ids, and a deleted id must never come back as another chunk.
  */
 #include "store/store.h"
+#include "store/store_int.h"
 
 #include <sqlite3.h>
 #include <stdio.h>
@@ -91,8 +92,62 @@ static const char *const migrations[] = {
 	"  path TEXT NOT NULL,"
 	"  reason TEXT NOT NULL);"
 	"CREATE INDEX run_failures_run ON run_failures(run_id);",
+	/* 4: the service: accounts, tokens, sessions, audit log, ingestion jobs */
+	"CREATE TABLE users ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  name TEXT NOT NULL UNIQUE,"
+	"  pass_hash TEXT NOT NULL,"
+	"  role TEXT NOT NULL,"
+	"  groups TEXT NOT NULL DEFAULT '',"
+	"  disabled INTEGER NOT NULL DEFAULT 0,"
+	"  created_ms INTEGER NOT NULL,"
+	"  updated_ms INTEGER NOT NULL);"
+	"CREATE TABLE tokens ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+	"  name TEXT NOT NULL DEFAULT '',"
+	"  hash TEXT NOT NULL UNIQUE,"
+	"  prefix TEXT NOT NULL,"
+	"  scopes TEXT NOT NULL,"
+	"  created_ms INTEGER NOT NULL,"
+	"  expires_ms INTEGER NOT NULL DEFAULT 0,"
+	"  last_used_ms INTEGER NOT NULL DEFAULT 0,"
+	"  revoked INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE sessions ("
+	"  hash TEXT PRIMARY KEY,"
+	"  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+	"  csrf TEXT NOT NULL,"
+	"  created_ms INTEGER NOT NULL,"
+	"  expires_ms INTEGER NOT NULL);"
+	"CREATE INDEX sessions_user ON sessions(user_id);"
+	"CREATE TABLE audit ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  ts_ms INTEGER NOT NULL,"
+	"  actor TEXT NOT NULL,"
+	"  action TEXT NOT NULL,"
+	"  target TEXT NOT NULL DEFAULT '',"
+	"  detail TEXT NOT NULL DEFAULT '',"
+	"  ip TEXT NOT NULL DEFAULT '',"
+	"  request_id TEXT NOT NULL DEFAULT '');"
+	"CREATE INDEX audit_actor ON audit(actor, id);"
+	"CREATE INDEX audit_action ON audit(action, id);"
+	"CREATE TABLE jobs ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  kind TEXT NOT NULL,"
+	"  state TEXT NOT NULL DEFAULT 'queued',"
+	"  user TEXT NOT NULL DEFAULT '',"
+	"  acl TEXT NOT NULL DEFAULT '',"
+	"  dir TEXT NOT NULL DEFAULT '',"
+	"  files INTEGER NOT NULL DEFAULT 0,"
+	"  created_ms INTEGER NOT NULL,"
+	"  started_ms INTEGER NOT NULL DEFAULT 0,"
+	"  finished_ms INTEGER NOT NULL DEFAULT 0,"
+	"  result TEXT NOT NULL DEFAULT '',"
+	"  error TEXT NOT NULL DEFAULT '');"
+	"CREATE INDEX jobs_state ON jobs(state, id);",
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
+
 
 enum stmt_id {
 	ST_FIND_DOC,
@@ -127,6 +182,7 @@ enum stmt_id {
 	ST_RUN_FAILURES,
 	ST__COUNT
 };
+_Static_assert(ST__COUNT <= SF_STORE_MAIN_SLOTS, "more statements than slots");
 
 static const char *const stmt_sql[ST__COUNT] = {
 	[ST_FIND_DOC] = "SELECT id, fingerprint FROM documents WHERE source = ?1 AND ext_id = ?2",
@@ -183,21 +239,14 @@ static const char *const stmt_sql[ST__COUNT] = {
 	[ST_RUN_FAILURES] = "SELECT path, reason FROM run_failures WHERE run_id = ?1 ORDER BY rowid",
 };
 
-struct sf_store {
-	sqlite3 *db;
-	char *path;
-	sqlite3_stmt *st[ST__COUNT];
-	bool in_tx;
-	int64_t last_doc;        /* the document the last put stored or found unchanged */
-};
 
-static enum sf_err db_err(struct sf_store *s, struct sf_buf *err, const char *what)
+enum sf_err sf_store__db_err(struct sf_store *s, struct sf_buf *err, const char *what)
 {
 	sf_errf(err, "store: %s: %s", what, sqlite3_errmsg(s->db));
 	return SF_ERR_STORE;
 }
 
-static enum sf_err exec(struct sf_store *s, const char *sql, struct sf_buf *err)
+enum sf_err sf_store__exec(struct sf_store *s, const char *sql, struct sf_buf *err)
 {
 	char *msg = NULL;
 	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
@@ -286,6 +335,7 @@ void sf_store_close(struct sf_store *s)
 	if (!s) return;
 	if (s->in_tx) sf_store_rollback(s);
 	for (int i = 0; i < ST__COUNT; i++) sqlite3_finalize(s->st[i]);
+	for (int i = 0; i < SF_STORE_SVC_SLOTS; i++) sqlite3_finalize(s->svc[i]);
 	if (s->db) sqlite3_close(s->db);
 	free(s->path);
 	free(s);
@@ -330,7 +380,7 @@ void sf_store_rollback(struct sf_store *s)
 	s->in_tx = false;
 }
 
-static void bind_text(sqlite3_stmt *q, int i, const char *v)
+void sf_store__bind_text(sqlite3_stmt *q, int i, const char *v)
 {
 	sqlite3_bind_text(q, i, v ? v : "", -1, SQLITE_STATIC);
 }
@@ -371,7 +421,7 @@ static enum sf_err log_change(struct sf_store *s, uint64_t chunk_id, int op, str
 }
 
 /* Logs the deletion of every chunk of doc_id and deletes them. */
-static enum sf_err drop_chunks(struct sf_store *s, int64_t doc_id, struct sf_buf *err)
+enum sf_err sf_store__drop_chunks(struct sf_store *s, int64_t doc_id, struct sf_buf *err)
 {
 	sqlite3_stmt *q = stmt(s, ST_DOC_CHUNKS);
 	sqlite3_bind_int64(q, 1, doc_id);
@@ -397,13 +447,13 @@ static enum sf_err drop_chunks(struct sf_store *s, int64_t doc_id, struct sf_buf
  * One store operation is atomic: its own transaction outside the caller's, a savepoint inside
  * one (so a refused document does not undo the caller's batch). op_end commits or rolls back.
  */
-static enum sf_err op_begin(struct sf_store *s, bool *own, struct sf_buf *err)
+enum sf_err sf_store__op_begin(struct sf_store *s, bool *own, struct sf_buf *err)
 {
 	*own = !s->in_tx;
 	return exec(s, *own ? "BEGIN IMMEDIATE" : "SAVEPOINT op", err);
 }
 
-static enum sf_err op_end(struct sf_store *s, bool own, enum sf_err rc, struct sf_buf *err)
+enum sf_err sf_store__op_end(struct sf_store *s, bool own, enum sf_err rc, struct sf_buf *err)
 {
 	if (rc) {
 		sqlite3_exec(s->db, own ? "ROLLBACK" : "ROLLBACK TO op; RELEASE op", NULL, NULL, NULL);
@@ -518,7 +568,7 @@ enum sf_err sf_store_delete_document(struct sf_store *s, const char *source, con
 	return op_end(s, own, e, err);
 }
 
-static struct sf_str col(sqlite3_stmt *q, int i)
+struct sf_str sf_store__col(sqlite3_stmt *q, int i)
 {
 	const char *p = (const char *)sqlite3_column_text(q, i);
 	int n = sqlite3_column_bytes(q, i);
@@ -904,4 +954,45 @@ enum sf_err sf_store_scan_run_failures(struct sf_store *s, int64_t run_id,
 int64_t sf_store_last_doc(const struct sf_store *s)
 {
 	return s->last_doc;
+}
+
+/* ---- documents by id (schema 4: the service) ---- */
+
+enum sf_err sf_store_scan_doc_chunks(struct sf_store *s, int64_t id,
+				     int (*fn)(void *ctx, const struct sf_chunk *c), void *ctx,
+				     struct sf_buf *err)
+{
+	sqlite3_stmt *q;
+	if (sqlite3_prepare_v2(s->db, "SELECT " CHUNK_COLS " FROM chunks c JOIN documents d ON d.id = c.doc_id"
+				      " WHERE c.doc_id = ?1 ORDER BY c.ord", -1, &q, NULL) != SQLITE_OK)
+		return db_err(s, err, "reading a document's chunks");
+	sqlite3_bind_int64(q, 1, id);
+	enum sf_err e = SF_OK;
+	int rc;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		struct sf_chunk c;
+		read_chunk(q, 0, &c);
+		if (fn(ctx, &c)) break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) e = db_err(s, err, "reading a document's chunks");
+	sqlite3_finalize(q);
+	return e;
+}
+
+enum sf_err sf_store_delete_doc_id(struct sf_store *s, int64_t id, struct sf_buf *err)
+{
+	bool own;
+	enum sf_err e = op_begin(s, &own, err);
+	if (e) return e;
+	e = drop_chunks(s, id, err);
+	if (!e) {
+		sqlite3_stmt *q = stmt(s, ST_DELETE_DOC);
+		sqlite3_bind_int64(q, 1, id);
+		if (sqlite3_step(q) != SQLITE_DONE) e = db_err(s, err, "deleting a document");
+		else if (sqlite3_changes(s->db) == 0) {
+			sf_errf(err, "store: no document %lld", (long long)id);
+			e = SF_ERR_NOTFOUND;
+		}
+	}
+	return op_end(s, own, e, err);
 }

@@ -1,0 +1,66 @@
+/*
+ * http/settings.c: the settings table of `sufler serve`: every key of sufler.conf, its
+ * environment variable, flag, default and meaning (`sufler serve --help` prints it; OPERATIONS.md
+ * explains it). New settings are added here and nowhere else.
+ */
+#include "http/http.h"
+
+#define KB 1024LL
+#define MB (1024LL * 1024)
+#define GB (1024LL * 1024 * 1024)
+
+static const struct sf_cfg_def settings[] = {
+	{ "server.listen", SF_CFG_STRING, "127.0.0.1:8080", 0, 0, false, true,
+	  "address and port to listen on (HOST:PORT; port 0 picks a free one)" },
+	{ "server.data", SF_CFG_STRING, "./sufler-data", 0, 0, false, true,
+	  "data folder: the store, the index, uploads (also --data and $SUFLER_DATA)" },
+	{ "server.threads", SF_CFG_INT, "4", 2, 256, false, true,
+	  "HTTP threads (a pool of at least 2; each has its own store connection)" },
+	{ "server.connections", SF_CFG_INT, "1024", 16, 65536, false, true,
+	  "open connections at most; more are refused" },
+	{ "server.per_ip_connections", SF_CFG_INT, "0", 0, 65536, false, true,
+	  "open connections per client address at most (0: no limit)" },
+	{ "server.tls_cert", SF_CFG_STRING, "", 0, 0, false, true,
+	  "PEM certificate file: serve HTTPS (usually nginx in front does TLS instead)" },
+	{ "server.tls_key", SF_CFG_STRING, "", 0, 0, true, true, "PEM private key file of tls_cert" },
+	{ "server.metrics_public", SF_CFG_BOOL, "true", 0, 0, false, false,
+	  "serve /metrics without authentication (false: admins and admin-scoped tokens only)" },
+	{ "server.access_log", SF_CFG_STRING, "access.log", 0, 0, false, true,
+	  "access log, one line per request: a path (relative to the data folder), '-' for stdout, 'off'" },
+	{ "server.shutdown_grace", SF_CFG_INT, "10", 0, 600, false, false,
+	  "seconds SIGTERM waits for requests in flight and the running job" },
+	{ "limits.body", SF_CFG_BYTES, "1M", 1 * KB, 1 * GB, false, false, "largest JSON request body" },
+	{ "limits.upload", SF_CFG_BYTES, "100M", 1 * KB, 64 * GB, false, false,
+	  "largest upload (all files of one request)" },
+	{ "limits.header", SF_CFG_BYTES, "32K", 4 * KB, 1 * MB, false, true,
+	  "memory per connection for the request line and headers (larger requests get 431)" },
+	{ "limits.idle_timeout", SF_CFG_INT, "30", 1, 3600, false, true,
+	  "seconds a connection may stay silent before it is closed (cuts off slow clients)" },
+	{ "limits.request_timeout", SF_CFG_INT, "300", 1, 86400, false, false,
+	  "seconds a request may take to arrive in full (slow uploads are cut off with 503 timeout)" },
+	{ "limits.token_rps", SF_CFG_INT, "1000", 0, 10000000, false, false,
+	  "requests per second per API token or console user (0: no limit)" },
+	{ "limits.token_burst", SF_CFG_INT, "2000", 1, 10000000, false, false,
+	  "requests a token or user may send at once above its rate" },
+	{ "limits.ip_rps", SF_CFG_INT, "50", 0, 10000000, false, false,
+	  "unauthenticated requests per second per client address (0: no limit)" },
+	{ "limits.ip_burst", SF_CFG_INT, "100", 1, 10000000, false, false,
+	  "unauthenticated requests a client address may send at once" },
+	{ "limits.login_per_minute", SF_CFG_INT, "20", 1, 100000, false, false,
+	  "login attempts per minute per client address" },
+	{ "limits.queue_jobs", SF_CFG_INT, "100", 1, 100000, false, false,
+	  "ingestion jobs waiting at most; more uploads get 503" },
+	{ "auth.session_hours", SF_CFG_INT, "12", 1, 8760, false, false, "console session lifetime" },
+	{ "auth.cookie_secure", SF_CFG_BOOL, "false", 0, 0, false, false,
+	  "mark the session cookie Secure (set it when TLS is done here or in a proxy in front)" },
+	{ "ingest.workers", SF_CFG_INT, "2", 1, 64, false, false, "parser worker processes of an upload job" },
+	{ "ingest.timeout", SF_CFG_INT, "120", 1, 86400, false, false, "seconds one file may take to parse" },
+	{ "ingest.ocr", SF_CFG_BOOL, "true", 0, 0, false, false, "read scans and images with OCR" },
+	{ "log.level", SF_CFG_STRING, "info", 0, 0, false, false, "debug, info, warn, error or off" },
+};
+
+const struct sf_cfg_def *sf_http_settings(size_t *n)
+{
+	*n = sizeof settings / sizeof settings[0];
+	return settings;
+}

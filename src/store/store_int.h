@@ -1,0 +1,49 @@
+/*
+ * store/store_int.h: what the files of the SQLite store share; nothing outside src/store includes
+ * it. store_sqlite.c owns the connection, the migrations and the document model; store_svc.c the
+ * service's tables (accounts, tokens, sessions, audit, jobs) and document listings.
+ */
+#ifndef SF_STORE_STORE_INT_H
+#define SF_STORE_STORE_INT_H
+
+#include <sqlite3.h>
+#include <stdbool.h>
+
+#include "store/store.h"
+
+/* Statements of store_sqlite.c (its enum stmt_id), prepared at open. */
+#define SF_STORE_MAIN_SLOTS 40
+/* Statements of store_svc.c, prepared on first use (see sf_store__svc). */
+#define SF_STORE_SVC_SLOTS 48
+
+struct sf_store {
+	sqlite3 *db;
+	char *path;
+	sqlite3_stmt *st[SF_STORE_MAIN_SLOTS];
+	bool in_tx;
+	sqlite3_stmt *svc[SF_STORE_SVC_SLOTS];
+	int64_t last_doc;        /* the document the last put stored or found unchanged */
+};
+
+/* An SQLite failure as SF_ERR_STORE with "store: what: sqlite's message" in err. */
+enum sf_err sf_store__db_err(struct sf_store *s, struct sf_buf *err, const char *what);
+enum sf_err sf_store__exec(struct sf_store *s, const char *sql, struct sf_buf *err);
+/* Binds a C string (NULL as ""), without copying: it must live until the statement is reset. */
+void sf_store__bind_text(sqlite3_stmt *q, int i, const char *v);
+/* Column i as a slice valid until the statement steps or resets ("" for NULL). */
+struct sf_str sf_store__col(sqlite3_stmt *q, int i);
+/* Deletes a document's chunks and logs each delete. */
+enum sf_err sf_store__drop_chunks(struct sf_store *s, int64_t doc_id, struct sf_buf *err);
+/* A write outside an open transaction gets its own (own = true); op_end commits or rolls back. */
+enum sf_err sf_store__op_begin(struct sf_store *s, bool *own, struct sf_buf *err);
+enum sf_err sf_store__op_end(struct sf_store *s, bool own, enum sf_err rc, struct sf_buf *err);
+
+#define db_err sf_store__db_err
+#define exec sf_store__exec
+#define bind_text sf_store__bind_text
+#define col sf_store__col
+#define drop_chunks sf_store__drop_chunks
+#define op_begin sf_store__op_begin
+#define op_end sf_store__op_end
+
+#endif
