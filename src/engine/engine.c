@@ -560,6 +560,15 @@ static char *dup_str(struct sf_str s)
 	return sf_xstrndup(s.ptr, s.len);
 }
 
+/* A filter value normalized as the indexer normalized attribute values (add_attr). */
+static void add_filter(struct sf_query *pq, struct sf_analyzer *an, const char *name, const char *value)
+{
+	struct sf_buf v = SF_BUF_INIT;
+	if (sf_query_normalize_value(an, value, strlen(value), &v) == SF_OK && v.len) sf_query_add_filter(pq, name, v.ptr);
+	else sf_query_add_filter(pq, name, "\x01"); /* matches nothing rather than everything */
+	sf_buf_release(&v);
+}
+
 /* A search with the given store connection and analyzers (the engine's own, or a reader's). */
 static enum sf_err search_with(struct sf_engine *e, struct sf_store *store, struct sf_analyzer *an,
 			       struct sf_analyzer *surface, const struct sf_engine_query *q,
@@ -575,12 +584,12 @@ static enum sf_err search_with(struct sf_engine *e, struct sf_store *store, stru
 	pthread_rwlock_unlock(&e->syn_lock);
 	if (rc) goto out;
 	if (q->groups) {
-		sf_query_add_filter(pq, "acl", "public");
-		for (size_t i = 0; i < q->ngroups; i++) sf_query_add_filter(pq, "acl", q->groups[i]);
+		add_filter(pq, an, "acl", "public");
+		for (size_t i = 0; i < q->ngroups; i++) add_filter(pq, an, "acl", q->groups[i]);
 	}
-	if (q->kind) sf_query_add_filter(pq, "kind", q->kind);
-	if (q->source) sf_query_add_filter(pq, "source", q->source);
-	if (q->lang) sf_query_add_filter(pq, "lang", q->lang);
+	if (q->kind) add_filter(pq, an, "kind", q->kind);
+	if (q->source) add_filter(pq, an, "source", q->source);
+	if (q->lang) add_filter(pq, an, "lang", q->lang);
 	size_t k = q->k ? q->k : 10;
 	hits = sf_xcalloc(k, sizeof *hits);
 	size_t n = 0;

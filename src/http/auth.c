@@ -270,6 +270,13 @@ enum sf_err sf_auth_token_create(struct sf_store *st, const char *user, const ch
 	return sf_store_token_add(st, u.id, name ? name : "", hex, prefix, sc, exp, id, err);
 }
 
+void sf_auth_principal_copy(struct sf_principal *dst, const struct sf_principal *src)
+{
+	if (dst == src) return;
+	*dst = *src;
+	for (size_t i = 0; i < src->ngroups; i++) dst->groups[i] = dst->groups_buf + (src->groups[i] - src->groups_buf);
+}
+
 void sf_auth_principal_from_user(struct sf_principal *p, const struct sf_user_rec *u)
 {
 	p->user_id = u->id;

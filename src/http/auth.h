@@ -103,6 +103,9 @@ enum sf_err sf_auth_session_start(struct sf_store *st, struct sf_principal *p, i
 enum sf_err sf_auth_session(struct sf_store *st, const char *sid, size_t len, struct sf_principal *p) SF_WUR;
 enum sf_err sf_auth_session_end(struct sf_store *st, const char *sid, size_t len, struct sf_buf *err) SF_WUR;
 
+/* Copies a principal (its group pointers point into its own buffer: a plain struct copy would
+ * point into src). */
+void sf_auth_principal_copy(struct sf_principal *dst, const struct sf_principal *src);
 /* Fills p's role, name and groups from a user record. */
 void sf_auth_principal_from_user(struct sf_principal *p, const struct sf_user_rec *u);
 /* Does p hold one of the groups of acl ("a,b"; "" = public)? */

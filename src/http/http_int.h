@@ -70,8 +70,10 @@ struct sf_limits {
 };
 
 /* Per-thread resources of the server's threads (created on first use). */
+struct tcache_entry;
 struct sf_tctx {
 	struct sf_engine_reader *rd;
+	struct tcache_entry *tcache;  /* token verdicts (server.c) */
 	struct sf_tctx *next;
 };
 

@@ -87,7 +87,6 @@ struct tcache_entry {
 	unsigned gen;
 	struct sf_principal p;
 };
-static __thread struct tcache_entry *tls_tcache;
 static atomic_uint auth_gen;
 
 void sf_http_auth_changed(void);
@@ -279,16 +278,16 @@ void sf_req_audit(struct sf_req *r, const char *action, const char *target, cons
 
 static bool authenticate_token(struct sf_req *r, const char *tok, size_t len)
 {
-	if (!tls_tcache) tls_tcache = sf_xcalloc(TCACHE, sizeof *tls_tcache);
+	if (!r->t->tcache) r->t->tcache = sf_xcalloc(TCACHE, sizeof *r->t->tcache);
 	uint64_t key = 1469598103934665603ull;
 	for (size_t i = 0; i < len; i++) key = (key ^ (unsigned char)tok[i]) * 1099511628211ull;
-	struct tcache_entry *c = &tls_tcache[key % TCACHE];
+	struct tcache_entry *c = &r->t->tcache[key % TCACHE];
 	int64_t now = sf_wall_ms();
 	unsigned gen = atomic_load(&auth_gen);
 	/* The cache keys on a 64-bit hash of the token; a verdict is reused only for the same hash
 	 * and generation, within SF_AUTH_CACHE_MS. */
 	if (c->key == key && c->until_ms > now && c->gen == gen) {
-		r->who = c->p;
+		sf_auth_principal_copy(&r->who, &c->p);
 		return r->who.ok;
 	}
 	enum sf_err rc = sf_auth_token(sf_engine_reader_store(r->t->rd), tok, len, &r->who);
@@ -296,7 +295,7 @@ static bool authenticate_token(struct sf_req *r, const char *tok, size_t len)
 	c->key = key;
 	c->until_ms = now + SF_AUTH_CACHE_MS;
 	c->gen = gen;
-	c->p = r->who;
+	sf_auth_principal_copy(&c->p, &r->who);
 	if (r->who.ok && r->who.token_id) {
 		char t[32];
 		snprintf(t, sizeof t, "token:%lld", (long long)r->who.token_id);
@@ -808,6 +807,7 @@ void sf_http_stop(struct sf_http *h, int grace_ms)
 	for (struct sf_tctx *t = h->tctxs, *next; t; t = next) {
 		next = t->next;
 		sf_engine_reader_close(t->rd);
+		free(t->tcache);
 		free(t);
 	}
 	h->tctxs = NULL;

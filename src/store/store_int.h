@@ -34,6 +34,8 @@ void sf_store__bind_text(sqlite3_stmt *q, int i, const char *v);
 struct sf_str sf_store__col(sqlite3_stmt *q, int i);
 /* Deletes a document's chunks and logs each delete. */
 enum sf_err sf_store__drop_chunks(struct sf_store *s, int64_t doc_id, struct sf_buf *err);
+/* Resets every prepared statement of the connection (ends its read transaction). */
+void sf_store__reset_all(struct sf_store *s);
 /* A write outside an open transaction gets its own (own = true); op_end commits or rolls back. */
 enum sf_err sf_store__op_begin(struct sf_store *s, bool *own, struct sf_buf *err);
 enum sf_err sf_store__op_end(struct sf_store *s, bool own, enum sf_err rc, struct sf_buf *err);

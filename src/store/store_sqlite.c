@@ -259,6 +259,9 @@ enum sf_err sf_store__exec(struct sf_store *s, const char *sql, struct sf_buf *e
 
 static sqlite3_stmt *stmt(struct sf_store *s, enum stmt_id id)
 {
+	/* a service statement left on a row would hold a stale read snapshot (see store_svc.c) */
+	for (int i = 0; i < SF_STORE_SVC_SLOTS; i++)
+		if (s->svc[i] && sqlite3_stmt_busy(s->svc[i])) sqlite3_reset(s->svc[i]);
 	sqlite3_stmt *q = s->st[id];
 	sqlite3_reset(q);
 	sqlite3_clear_bindings(q);
@@ -995,4 +998,12 @@ enum sf_err sf_store_delete_doc_id(struct sf_store *s, int64_t id, struct sf_buf
 		}
 	}
 	return op_end(s, own, e, err);
+}
+
+void sf_store__reset_all(struct sf_store *s)
+{
+	for (int i = 0; i < ST__COUNT; i++)
+		if (s->st[i] && sqlite3_stmt_busy(s->st[i])) sqlite3_reset(s->st[i]);
+	for (int i = 0; i < SF_STORE_SVC_SLOTS; i++)
+		if (s->svc[i] && sqlite3_stmt_busy(s->svc[i])) sqlite3_reset(s->svc[i]);
 }

@@ -94,9 +94,14 @@ static const char *const svc_sql[SV__COUNT] = {
 
 _Static_assert(SV__COUNT <= SF_STORE_SVC_SLOTS, "more service statements than slots");
 
-/* The statement, prepared on first use, reset and unbound; NULL (with err) when SQLite fails. */
+/* The statement, prepared on first use, reset and unbound; NULL (with err) when SQLite fails.
+ * Every other statement of the connection is reset first: a statement left on a row keeps a
+ * read transaction open, and a write on a connection whose read snapshot is stale fails at once
+ * with "database is locked" (SQLITE_BUSY_SNAPSHOT) instead of waiting. Slices of earlier calls
+ * end here, as store.h says. */
 static sqlite3_stmt *svc(struct sf_store *s, enum svc_id id, struct sf_buf *err)
 {
+	sf_store__reset_all(s);
 	sqlite3_stmt *q = s->svc[id];
 	if (!q) {
 		if (sqlite3_prepare_v3(s->db, svc_sql[id], -1, SQLITE_PREPARE_PERSISTENT, &s->svc[id], NULL) !=
