@@ -608,6 +608,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	atomic_fetch_sub(&h->inflight, 1);
 }
 
+static void mhd_log(void *cls, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	char msg[512];
@@ -650,8 +651,8 @@ static enum sf_err parse_listen(const char *s, struct sockaddr_in *sa, struct sf
 		sf_errf(err, "server.listen: bad port in '%s'", s);
 		return SF_ERR_INVALID;
 	}
-	if (!*host || strcmp(host, "*") == 0) strcpy(host, "0.0.0.0"); /* NOLINT: fixed, fits */
-	if (strcmp(host, "localhost") == 0) strcpy(host, "127.0.0.1"); /* NOLINT */
+	if (!*host || strcmp(host, "*") == 0) snprintf(host, sizeof host, "0.0.0.0");
+	if (strcmp(host, "localhost") == 0) snprintf(host, sizeof host, "127.0.0.1");
 	if (inet_pton(AF_INET, host, &sa->sin_addr) != 1) {
 		sf_errf(err, "server.listen: '%s' is not an IPv4 address", host);
 		return SF_ERR_INVALID;
