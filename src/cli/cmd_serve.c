@@ -65,19 +65,22 @@ int sf_cli_load_config(const char *cmd, int argc, char **argv, struct sf_config 
 			left[nl++] = argv[i];
 		}
 	}
-	/* $SUFLER_DATA, the variable of the other commands, when SUFLER_SERVER_DATA is not set */
+	/* $SUFLER_DATA, the variable of the other commands, counts as SUFLER_SERVER_DATA when that
+	 * is not set */
 	char *legacy = NULL;
-	if (!owned[1] && getenv("SUFLER_DATA") && !getenv("SUFLER_SERVER_DATA")) {
+	size_t nenv = 0;
+	while (environ[nenv]) nenv++;
+	char **env = sf_xcalloc(nenv + 2, sizeof *env);
+	memcpy(env, environ, nenv * sizeof *env);
+	if (getenv("SUFLER_DATA") && !getenv("SUFLER_SERVER_DATA")) {
 		size_t len = strlen(getenv("SUFLER_DATA")) + 32;
 		legacy = sf_xmalloc(len);
-		snprintf(legacy, len, "--server.data=%s", getenv("SUFLER_DATA"));
-		/* before the flags, so an explicit flag still wins */
-		memmove(flags + 1, flags, (size_t)nf * sizeof *flags);
-		flags[0] = legacy;
-		nf++;
+		snprintf(legacy, len, "SUFLER_SERVER_DATA=%s", getenv("SUFLER_DATA"));
+		env[nenv++] = legacy;
 	}
 	struct sf_buf err = SF_BUF_INIT;
-	enum sf_err rc = sf_config_load(defs, n, file && *file ? file : NULL, environ, nf, flags, out, &err);
+	enum sf_err rc = sf_config_load(defs, n, file && *file ? file : NULL, env, nf, flags, out, &err);
+	free(env);
 	if (rc) fprintf(stderr, "sufler %s: %s\n", cmd, err.ptr);
 	sf_buf_release(&err);
 	free(owned[0]);

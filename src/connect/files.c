@@ -274,6 +274,19 @@ static void file_failed(struct run *r, const struct fent *f, const char *type, c
 	if (e) r->fatal = e;
 }
 
+/* The part of a file's documents' ids that names the file: its path, or with id_root set,
+ * id_prefix + the path below id_root (into b; returns b's text or path). */
+static const char *file_id(struct run *r, const char *path, struct sf_buf *b)
+{
+	const char *root = r->o->id_root;
+	size_t n = root ? strlen(root) : 0;
+	if (!root || strncmp(path, root, n) != 0 || path[n] != '/') return path;
+	sf_buf_reset(b);
+	if (sf_buf_adds(b, r->o->id_prefix ? r->o->id_prefix : "") != SF_OK || sf_buf_adds(b, path + n + 1) != SF_OK)
+		return path;
+	return b->ptr;
+}
+
 /* One parsed document into the store (or merged into its duplicate). ext_id is its id. */
 static enum sf_err store_doc(struct run *r, const struct fent *f, const struct sf_presult *pr,
 			     const struct sf_pdoc *d, const char *ext_id)
@@ -303,6 +316,7 @@ static enum sf_err store_doc(struct run *r, const struct fent *f, const struct s
 	while (tl && !sf_utf8_valid(title, tl)) title[--tl] = 0;
 	char url[PATH_MAX + 16];
 	if (d->field[SF_PF_URL].len) snprintf(url, sizeof url, "%s", d->field[SF_PF_URL].ptr);
+	else if (r->o->no_file_url) url[0] = 0;
 	else snprintf(url, sizeof url, "file://%s", f->path);
 	char lang[3];
 	lang_of(d->text.ptr, d->text.len, lang);
@@ -422,13 +436,15 @@ static void store_result(struct run *r, struct fent *f, struct sf_presult *pr)
 	size_t nkeep = 0;
 	uint32_t stored = 0;
 	enum sf_err rc = SF_OK;
+	struct sf_buf idpath = SF_BUF_INIT;
 	for (size_t i = 0; i < pr->ndocs && !rc; i++) {
 		const struct sf_pdoc *d = &pr->docs[i];
 		struct sf_buf id = SF_BUF_INIT;
 		/* a record's own id keeps it stable when records are added to its file */
-		if (d->field[SF_PF_ID].len) rc = sf_buf_addf(&id, "%s#%s", f->path, d->field[SF_PF_ID].ptr);
-		else if (pr->ndocs == 1) rc = sf_buf_adds(&id, f->path);
-		else rc = sf_buf_addf(&id, "%s#%zu", f->path, i + 1);
+		const char *fid = file_id(r, f->path, &idpath);
+		if (d->field[SF_PF_ID].len) rc = sf_buf_addf(&id, "%s#%s", fid, d->field[SF_PF_ID].ptr);
+		else if (pr->ndocs == 1) rc = sf_buf_adds(&id, fid);
+		else rc = sf_buf_addf(&id, "%s#%zu", fid, i + 1);
 		if (rc || id.len > SF_STORE_MAX_FIELD) {
 			sf_buf_release(&id);
 			rc = SF_OK;
@@ -438,7 +454,7 @@ static void store_result(struct run *r, struct fent *f, struct sf_presult *pr)
 		for (size_t k = 0; k < nkeep; k++)
 			if (!strcmp(keep[k], id.ptr)) {
 				sf_buf_reset(&id);
-				rc = sf_buf_addf(&id, "%s#%zu", f->path, i + 1);
+				rc = sf_buf_addf(&id, "%s#%zu", fid, i + 1);
 				break;
 			}
 		ids[nkeep] = sf_buf_detach(&id, NULL);
@@ -489,6 +505,7 @@ static void store_result(struct run *r, struct fent *f, struct sf_presult *pr)
 	}
 	for (size_t i = 0; i < pr->ndocs; i++) free(ids[i]);
 	free(ids);
+	sf_buf_release(&idpath);
 	free(keep);
 }
 

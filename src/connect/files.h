@@ -37,6 +37,12 @@ struct sf_files_opts {
 	bool prune;                       /* remove documents of files that are gone */
 	bool force;                       /* prune even past the half-of-the-source guard */
 	bool dedup;                       /* merge exact and near duplicates (default true) */
+	const char *id_root;              /* documents' ids: the path relative to this folder, after
+					     id_prefix (uploads: the same name replaces the earlier
+					     upload); NULL: the full path */
+	const char *id_prefix;
+	bool no_file_url;                 /* no file:// URL for documents without one of their own
+					     (the server's paths are nobody else's business) */
 	struct sf_parse_opts parse;
 	struct sf_parse_pool_opts pool;
 	struct sf_chunk_opts chunk;

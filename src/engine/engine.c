@@ -128,7 +128,9 @@ enum sf_err sf_engine_reload_synonyms(struct sf_engine *e, struct sf_buf *err)
 	struct sf_synonyms *syn = NULL;
 	size_t skipped = 0;
 	struct sf_buf why = SF_BUF_INIT;
-	enum sf_err rc = sf_synonyms_load(e->an, e->syn_path, &syn, &skipped, &why);
+	enum sf_err rc = SF_OK;
+	if (access(e->syn_path, F_OK) == 0 || e->opts.synonyms_path)
+		rc = sf_synonyms_load(e->an, e->syn_path, &syn, &skipped, &why);
 	if (rc) {
 		sf_errf(err, "engine: synonyms %s: %s", e->syn_path, why.ptr);
 		sf_buf_release(&why);
@@ -219,9 +221,8 @@ enum sf_err sf_engine_open(const char *dir, const struct sf_engine_opts *opts, s
 	if (e->opts.synonyms_path) {
 		e->syn_path = sf_xstrdup(e->opts.synonyms_path);
 	} else {
-		char *p = path_join(dir, "synonyms.txt");
-		if (access(p, R_OK) == 0) e->syn_path = p;
-		else free(p);
+		/* DIR/synonyms.txt, also when it appears later (a reload picks it up) */
+		e->syn_path = path_join(dir, "synonyms.txt");
 	}
 	rc = sf_engine_reload_synonyms(e, err);
 	if (rc) goto fail;

@@ -67,6 +67,7 @@ struct sf_limits {
 	bool cookie_secure;
 	size_t queue_jobs;
 	int request_ms;
+	char trusted[512];      /* server.trusted_proxies, normalized "a,b" */
 };
 
 /* Per-thread resources of the server's threads (created on first use). */

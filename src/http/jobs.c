@@ -95,20 +95,41 @@ static int mkdirs(const char *data)
 
 /* A file name safe to store: the last path component, no control characters or slashes, not
  * hidden, at most 200 bytes (cut at a UTF-8 boundary). */
-static void safe_name(const char *in, unsigned n, char *out, size_t cap)
+static void safe_name(const char *in, char *out, size_t cap)
 {
 	const char *base = in;
 	for (const char *p = in; *p; p++)
 		if (*p == '/' || *p == '\\') base = p + 1;
-	size_t o = (size_t)snprintf(out, cap, "%03u_", n);
+	size_t o = 0;
+	if (*base == '.') out[o++] = '_';
 	for (const char *p = base; *p && o + 1 < cap && o < 200; p++) {
 		unsigned char c = (unsigned char)*p;
 		out[o++] = c < 0x20 || c == 0x7f ? '_' : (char)c;
 	}
-	while (o > 4 && ((unsigned char)out[o - 1] & 0xC0) == 0x80) o--; /* no cut sequence */
-	if (o > 4 && ((unsigned char)out[o - 1] & 0xC0) == 0xC0) o--;
+	while (o > 0 && ((unsigned char)out[o - 1] & 0xC0) == 0x80) o--; /* no cut sequence */
+	if (o > 0 && ((unsigned char)out[o - 1] & 0xC0) == 0xC0) o--;
 	out[o] = 0;
-	if (o == 4) snprintf(out + 4, cap - 4, "file");
+	if (o == 0) snprintf(out, cap, "file");
+}
+
+/* Opens dir/name for writing, new; a name taken by an earlier part of the same upload becomes
+ * "name (2).ext", and so on. The name used goes back into name. */
+static int open_new(const char *dir, char *name, size_t cap)
+{
+	char base[256], ext[64] = "", p[4500];
+	snprintf(base, sizeof base, "%s", name);
+	char *dot = strrchr(base, '.');
+	if (dot && dot != base && strlen(dot) < sizeof ext) {
+		snprintf(ext, sizeof ext, "%s", dot);
+		*dot = 0;
+	}
+	for (int n = 1; n < 10000; n++) {
+		if (n > 1) snprintf(name, cap, "%.200s (%d)%s", base, n, ext);
+		snprintf(p, sizeof p, "%s/%s", dir, name);
+		int fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+		if (fd >= 0 || errno != EEXIST) return fd;
+	}
+	return -1;
 }
 
 /* ---- multipart uploads ---- */
@@ -156,10 +177,8 @@ static enum MHD_Result on_part(void *cls, enum MHD_ValueKind kind, const char *k
 			up_fail(u, E_TOO_LARGE, "too many files in one upload");
 			return MHD_NO;
 		}
-		safe_name(filename, u->files, u->name, sizeof u->name);
-		char p[4500];
-		snprintf(p, sizeof p, "%s/%s", u->dir, u->name);
-		u->fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+		safe_name(filename, u->name, sizeof u->name);
+		u->fd = open_new(u->dir, u->name, sizeof u->name);
 		if (u->fd < 0) {
 			up_fail(u, E_INTERNAL, "cannot store the upload");
 			return MHD_NO;
@@ -471,6 +490,13 @@ static void run_job(struct sf_jobs *jb, int64_t id)
 		sf_files_opts_default(&fo);
 		fo.source = "upload";
 		fo.acl = acl[0] ? acl : NULL;
+		/* A document is named by its file name and groups: uploading "vpn.docx" again to the
+		 * same groups replaces the earlier one. */
+		char prefix[1200];
+		snprintf(prefix, sizeof prefix, "%s/", acl[0] ? acl : "public");
+		fo.id_root = dir;
+		fo.id_prefix = prefix;
+		fo.no_file_url = true;
 		fo.quiet = true;
 		fo.pool.workers = (unsigned)sf_config_int(cfg, "ingest.workers");
 		fo.pool.wall_s = (unsigned)sf_config_int(cfg, "ingest.timeout");

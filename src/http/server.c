@@ -108,6 +108,24 @@ static void copy_limits(struct sf_limits *l, const struct sf_config *c)
 	l->cookie_secure = sf_config_bool(c, "auth.cookie_secure");
 	l->queue_jobs = (size_t)sf_config_int(c, "limits.queue_jobs");
 	l->request_ms = (int)sf_config_int(c, "limits.request_timeout") * 1000;
+	size_t o = 0;
+	const char *t = sf_config_str(c, "server.trusted_proxies");
+	for (; *t && o + 1 < sizeof l->trusted; t++)
+		if (*t != ' ') l->trusted[o++] = *t;
+	l->trusted[o] = 0;
+}
+
+/* Is ip in the comma-separated list? */
+static bool in_list(const char *list, const char *ip, size_t n)
+{
+	while (*list) {
+		const char *e = strchr(list, ',');
+		size_t len = e ? (size_t)(e - list) : strlen(list);
+		if (len == n && memcmp(list, ip, n) == 0) return true;
+		if (!e) break;
+		list = e + 1;
+	}
+	return false;
 }
 
 struct sf_config *sf_http_config(struct sf_http *h)
@@ -400,6 +418,30 @@ static void client_ip(struct sf_req *r)
 		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, r->ip, sizeof r->ip);
 	else if (sa->sa_family == AF_INET6)
 		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, r->ip, sizeof r->ip);
+	/* Behind a trusted proxy the client is the rightmost X-Forwarded-For entry that is not
+	 * itself a trusted proxy (entries left of it are whatever the client claimed). */
+	const char *trusted = r->h->lim.trusted;
+	if (!*trusted || !in_list(trusted, r->ip, strlen(r->ip))) return;
+	const char *xff = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "X-Forwarded-For");
+	if (!xff) return;
+	const char *end = xff + strlen(xff);
+	while (end > xff) {
+		const char *start = end;
+		while (start > xff && start[-1] != ',') start--;
+		const char *a = start, *b = end;
+		while (a < b && *a == ' ') a++;
+		while (b > a && b[-1] == ' ') b--;
+		char cand[64];
+		size_t n = (size_t)(b - a);
+		if (n == 0 || n >= sizeof cand) return;
+		memcpy(cand, a, n);
+		cand[n] = 0;
+		unsigned char buf[16];
+		if (inet_pton(AF_INET, cand, buf) != 1 && inet_pton(AF_INET6, cand, buf) != 1) return;
+		memcpy(r->ip, cand, n + 1);
+		if (!in_list(trusted, cand, n)) return;
+		end = start > xff ? start - 1 : xff;
+	}
 }
 
 /* Checks done with the headers, before any body: route, method, authentication, access, rate,
@@ -779,6 +821,16 @@ void sf_http_reload(struct sf_http *h, struct sf_config *cfg)
 	sf_config_unref(old);
 	int lvl = sf_log_parse_level(sf_config_str(cfg, "log.level"));
 	if (lvl >= 0) sf_log_level = lvl;
+	else SF_LOG(SF_LOG_WARN, "http", "log.level '%s' unknown; kept", sf_config_str(cfg, "log.level"));
+	/* The access log is opened again (after rotation, a reload writes to the new file); dup2
+	 * swaps the descriptor in place, so a request writing meanwhile never sees a closed one. */
+	int fd = open_access_log(h->data_dir, sf_config_str(cfg, "server.access_log"));
+	if (fd >= 0 && h->access_fd >= 0) {
+		if (dup2(fd, h->access_fd) < 0) SF_LOG(SF_LOG_WARN, "http", "cannot reopen the access log");
+		close(fd);
+	} else if (fd >= 0) {
+		h->access_fd = fd;
+	}
 	struct sf_buf err = SF_BUF_INIT;
 	pthread_mutex_lock(&h->write_lock);
 	if (sf_engine_reload_synonyms(h->engine, &err) != SF_OK)

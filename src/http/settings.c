@@ -20,6 +20,8 @@ static const struct sf_cfg_def settings[] = {
 	  "open connections at most; more are refused" },
 	{ "server.per_ip_connections", SF_CFG_INT, "0", 0, 65536, false, true,
 	  "open connections per client address at most (0: no limit)" },
+	{ "server.trusted_proxies", SF_CFG_STRING, "", 0, 0, false, false,
+	  "addresses of reverse proxies (comma-separated) whose X-Forwarded-For names the client" },
 	{ "server.tls_cert", SF_CFG_STRING, "", 0, 0, false, true,
 	  "PEM certificate file: serve HTTPS (usually nginx in front does TLS instead)" },
 	{ "server.tls_key", SF_CFG_STRING, "", 0, 0, true, true, "PEM private key file of tls_cert" },

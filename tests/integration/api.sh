@@ -43,7 +43,8 @@ JSON
 CONF=$WORK/sufler.conf
 printf '[limits]\nupload = 2M\n' > $CONF
 "$SUFLER" serve --config $CONF --data $D --listen 127.0.0.1:0 --server.threads=3 --limits.upload=2M \
-  --limits.ip_rps=1000 --limits.ip_burst=1000 --limits.login_per_minute=1000 >$WORK/serve.out 2>$WORK/serve.err &
+  --limits.ip_rps=1000 --limits.ip_burst=1000 --limits.login_per_minute=1000 \
+  --server.trusted_proxies=127.0.0.1 >$WORK/serve.out 2>$WORK/serve.err &
 PID=$!
 for _ in $(seq 100); do grep -q 'listening on' $WORK/serve.err && break; sleep 0.1; done
 ADDR=$(grep -o 'http://[0-9.:]*' $WORK/serve.err | head -1)

@@ -304,6 +304,17 @@ if expect("multipart upload", r, 202):
     hits, _ = search_ids(T["vb_search"], "маркерзагрузки")
     if hits:
         fail("uploaded group-A file visible to vb")
+    else:
+        h = search_ids(T["op_search"], "маркерзагрузки")[0][0]
+        if h["title"] != "Загрузка" or h["url"].startswith("file:"):
+            fail(f"uploaded document's title/url: {h['title']!r} {h['url']!r}")
+    # the same file name to the same groups replaces the earlier upload
+    body, ct = multipart([("инструкция.md", "# Загрузка\n\nмаркерзамены: новая версия файла.\n".encode())], {"acl": "A"})
+    r = request("POST", "/api/v1/documents", body=body, headers={"Content-Type": ct}, token=T["op_write"])
+    if expect("re-upload", r, 202):
+        wait_job(r.json()["job"]["id"], T["op_read"])
+        if search_ids(T["op_search"], "маркерзагрузки")[0] or not search_ids(T["op_search"], "маркерзамены")[0]:
+            fail("a re-uploaded file did not replace its earlier version")
 r = request("POST", "/api/v1/documents", token=T["op_write"],
             body={"documents": [{"id": "faq-1", "title": "Вопрос про VPN", "text": "маркерджейсон: как подключить VPN"}],
                   "acl": ""})
@@ -478,6 +489,14 @@ if expect("audit", r, 200):
             fail(f"audit: no '{a}' event (have {sorted(actions)})")
     if any(SETUP["passwords"]["admin"] in json.dumps(e) for e in r.json()["events"]):
         fail("audit: a password in the log")
+# behind a trusted proxy (api.sh trusts 127.0.0.1) the client is the rightmost X-Forwarded-For entry
+request("POST", "/api/v1/auth/login", body={"user": "proxied", "password": "wrong-password"},
+        headers={"X-Forwarded-For": "198.51.100.7, 203.0.113.9"})
+r = request("GET", "/api/v1/admin/audit?action=login.fail&actor=proxied&limit=1", token=ADMIN)
+if expect("audit by actor", r, 200):
+    ev = r.json()["events"]
+    if not ev or ev[0]["ip"] != "203.0.113.9":
+        fail(f"X-Forwarded-For from a trusted proxy not used: {ev}")
 r = request("GET", "/api/v1/admin/audit?format=csv&action=search&limit=5", token=ADMIN)
 if expect("audit csv", r, 200) and not r.body.startswith(b"id,ts_ms,actor,action"):
     fail("audit csv header")
