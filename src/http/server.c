@@ -970,11 +970,36 @@ struct sf_audit {
 
 #define AUDIT_MAX_QUEUE 100000
 
+/* Deletes events past audit.keep_days, at most once an hour. */
+static void audit_prune(struct sf_audit *a, int64_t *last_ms)
+{
+	int64_t now = sf_wall_ms();
+	if (now - *last_ms < 3600000) return;
+	*last_ms = now;
+	struct sf_config *cfg = sf_http_config(a->h);
+	int64_t days = sf_config_int(cfg, "audit.keep_days");
+	sf_config_unref(cfg);
+	if (days <= 0) return;
+	uint64_t n = 0;
+	struct sf_buf err = SF_BUF_INIT;
+	if (sf_store_audit_prune(a->st, now - days * 86400000, &n, &err) != SF_OK)
+		SF_LOG(SF_LOG_WARN, "audit", "pruning failed: %s", err.ptr);
+	else if (n)
+		SF_LOG(SF_LOG_INFO, "audit", "old events deleted n=%llu keep_days=%lld", (unsigned long long)n, (long long)days);
+	sf_buf_release(&err);
+}
+
 static void *audit_main(void *arg)
 {
 	struct sf_audit *a = arg;
+	int64_t pruned_ms = 0;
 	pthread_mutex_lock(&a->lock);
 	for (;;) {
+		if (!a->n && !a->stop) {
+			pthread_mutex_unlock(&a->lock);
+			audit_prune(a, &pruned_ms);
+			pthread_mutex_lock(&a->lock);
+		}
 		while (!a->n && !a->stop) pthread_cond_wait(&a->cond, &a->lock);
 		if (!a->n && a->stop) break;
 		if (!a->urgent && !a->stop && a->n < 512) {

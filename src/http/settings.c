@@ -52,6 +52,8 @@ static const struct sf_cfg_def settings[] = {
 	  "login attempts per minute per client address" },
 	{ "limits.queue_jobs", SF_CFG_INT, "100", 1, 100000, false, false,
 	  "ingestion jobs waiting at most; more uploads get 503" },
+	{ "audit.keep_days", SF_CFG_INT, "365", 0, 36500, false, false,
+	  "days the audit log keeps events (0: forever); older ones are deleted hourly" },
 	{ "auth.session_hours", SF_CFG_INT, "12", 1, 8760, false, false, "console session lifetime" },
 	{ "auth.cookie_secure", SF_CFG_BOOL, "false", 0, 0, false, false,
 	  "mark the session cookie Secure (set it when TLS is done here or in a proxy in front)" },

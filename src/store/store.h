@@ -297,6 +297,8 @@ struct sf_audit_rec {
 	struct sf_str actor, action, target, detail, ip, request_id;
 };
 enum sf_err sf_store_audit_add(struct sf_store *st, const struct sf_audit_rec *ev, struct sf_buf *err) SF_WUR;
+/* Deletes events older than before_ms; *n (may be NULL) gets how many. */
+enum sf_err sf_store_audit_prune(struct sf_store *st, int64_t before_ms, uint64_t *n, struct sf_buf *err) SF_WUR;
 /* Newest first: ids below before (0: from the newest), actor/action NULL for any. */
 enum sf_err sf_store_scan_audit(struct sf_store *st, int64_t before, size_t limit, const char *actor,
 				const char *action, int (*fn)(void *ctx, const struct sf_audit_rec *ev),

@@ -33,6 +33,7 @@ enum svc_id {
 	SV_SESSIONS_END,
 	SV_AUDIT_ADD,
 	SV_AUDIT,
+	SV_AUDIT_PRUNE,
 	SV_JOB_ADD,
 	SV_JOB_SET,
 	SV_JOB_GET,
@@ -80,6 +81,7 @@ static const char *const svc_sql[SV__COUNT] = {
 	[SV_AUDIT] = "SELECT id, ts_ms, actor, action, target, detail, ip, request_id FROM audit"
 		     " WHERE (?1 = 0 OR id < ?1) AND (?2 IS NULL OR actor = ?2) AND (?3 IS NULL OR action = ?3)"
 		     " ORDER BY id DESC LIMIT ?4",
+	[SV_AUDIT_PRUNE] = "DELETE FROM audit WHERE ts_ms < ?1",
 	[SV_JOB_ADD] = "INSERT INTO jobs (kind, user, acl, dir, files, created_ms) VALUES (?1,?2,?3,?4,?5,?6)",
 	[SV_JOB_SET] = "UPDATE jobs SET state = ?2, result = COALESCE(?3, result), error = COALESCE(?4, error),"
 		       " started_ms = CASE WHEN ?2 = 'running' THEN ?5 ELSE started_ms END,"
@@ -453,6 +455,16 @@ enum sf_err sf_store_audit_add(struct sf_store *s, const struct sf_audit_rec *ev
 	bind_slice(q, 6, ev->ip);
 	bind_slice(q, 7, ev->request_id);
 	return step_write(s, q, err, "writing the audit log");
+}
+
+enum sf_err sf_store_audit_prune(struct sf_store *s, int64_t before_ms, uint64_t *n, struct sf_buf *err)
+{
+	sqlite3_stmt *q = svc(s, SV_AUDIT_PRUNE, err);
+	if (!q) return SF_ERR_STORE;
+	sqlite3_bind_int64(q, 1, before_ms);
+	enum sf_err e = step_write(s, q, err, "pruning the audit log");
+	if (!e && n) *n = (uint64_t)sqlite3_changes(s->db);
+	return e;
 }
 
 enum sf_err sf_store_scan_audit(struct sf_store *s, int64_t before, size_t limit, const char *actor,

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include "base/time.h"
 #include "store/store.h"
 
 struct fixture {
@@ -267,6 +268,78 @@ static void files_refs_runs(void **state)
 	sf_buf_release(&err);
 }
 
+static int count_ev(void *ctx, const struct sf_audit_rec *ev)
+{
+	int64_t *last = ctx;
+	assert_true(last[0] == 0 || ev->id < last[0]); /* newest first */
+	last[0] = ev->id;
+	last[1]++;
+	return 0;
+}
+
+static int count_job(void *ctx, const struct sf_job_rec *j)
+{
+	(*(int *)ctx)++;
+	return 0;
+}
+
+/* The service's tables: jobs survive a "crash" (running -> queued), audit paging and pruning,
+ * and an online backup that opens as a store with the same data. */
+static void service_tables(void **state)
+{
+	struct fixture *f = *state;
+	struct sf_buf err = SF_BUF_INIT;
+	int64_t j1, j2;
+	assert_int_equal(sf_store_job_add(f->st, "upload", "anna", "A", "/x/1", 2, &j1, &err), SF_OK);
+	assert_int_equal(sf_store_job_add(f->st, "json", "boris", "", "/x/2", 1, &j2, &err), SF_OK);
+	int64_t next;
+	assert_int_equal(sf_store_job_next(f->st, &next, &err), SF_OK);
+	assert_int_equal(next, j1);
+	assert_int_equal(sf_store_job_set(f->st, j1, "running", NULL, NULL, &err), SF_OK);
+	uint64_t q, r;
+	assert_int_equal(sf_store_jobs_count(f->st, &q, &r, &err), SF_OK);
+	assert_true(q == 1 && r == 1);
+	uint64_t n;
+	assert_int_equal(sf_store_jobs_requeue(f->st, &n, &err), SF_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(sf_store_job_set(f->st, j1, "done", "{\"ok\":1}", NULL, &err), SF_OK);
+	struct sf_job_rec j;
+	assert_int_equal(sf_store_job_get(f->st, j1, &j, &err), SF_OK);
+	assert_true(sf_str_eq_c(j.state, "done") && sf_str_eq_c(j.result, "{\"ok\":1}") && j.finished_ms > 0);
+	int nj = 0;
+	assert_int_equal(sf_store_scan_jobs(f->st, "boris", 10, count_job, &nj, &err), SF_OK);
+	assert_int_equal(nj, 1);
+	assert_int_equal(sf_store_job_get(f->st, 999, &j, &err), SF_ERR_NOTFOUND);
+
+	for (int i = 0; i < 10; i++) {
+		struct sf_audit_rec ev = { 0, i < 4 ? 1000 + i : sf_wall_ms(), SF_STR("anna"), sf_str_c(i % 2 ? "search" : "login"),
+					   SF_STR("t"), SF_STR(""), SF_STR("127.0.0.1"), SF_STR("r") };
+		assert_int_equal(sf_store_audit_add(f->st, &ev, &err), SF_OK);
+	}
+	int64_t c[2] = { 0, 0 };
+	assert_int_equal(sf_store_scan_audit(f->st, 0, 100, NULL, "search", count_ev, c, &err), SF_OK);
+	assert_int_equal(c[1], 5);
+	int64_t d[2] = { 0, 0 };
+	assert_int_equal(sf_store_scan_audit(f->st, 0, 3, "anna", NULL, count_ev, d, &err), SF_OK);
+	assert_int_equal(d[1], 3);
+	int64_t e[2] = { 0, 0 };
+	assert_int_equal(sf_store_scan_audit(f->st, d[0], 100, NULL, NULL, count_ev, e, &err), SF_OK);
+	assert_int_equal(e[1], 7); /* the page before */
+	assert_int_equal(sf_store_audit_prune(f->st, 2000, &n, &err), SF_OK);
+	assert_int_equal(n, 4);
+
+	char bak[300];
+	snprintf(bak, sizeof bak, "%s/backup.db", f->dir);
+	assert_int_equal(sf_store_backup(f->st, bak, &err), SF_OK);
+	assert_int_equal(sf_store_backup(f->st, bak, &err), SF_ERR_EXISTS);
+	struct sf_store *b = NULL;
+	assert_int_equal(sf_store_open(bak, &b, &err), SF_OK);
+	assert_int_equal(sf_store_job_get(b, j2, &j, &err), SF_OK);
+	assert_true(sf_str_eq_c(j.user, "boris"));
+	sf_store_close(b);
+	sf_buf_release(&err);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -276,6 +349,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(newer_schema_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(migrates_version_1, setup, teardown),
 		cmocka_unit_test_setup_teardown(files_refs_runs, setup, teardown),
+		cmocka_unit_test_setup_teardown(service_tables, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
