@@ -139,6 +139,8 @@ static int search_opt(int argc, char **argv, int *i, struct sf_search_opts *so)
  * Runs one evaluation query for the top k without snippets (fetch: read the hits' ids and titles
  * from the store, as a caller would). Stores the wall time in *ms; on failure reports it.
  */
+static bool speed_snippets; /* eval speed --snippets: as the API answers (hits' text, snippets) */
+
 static enum sf_err timed_search(struct sf_engine *eng, const struct equery *e, size_t k, bool fetch,
 				struct sf_engine_results *res, double *ms, struct sf_buf *err)
 {
@@ -148,7 +150,7 @@ static enum sf_err timed_search(struct sf_engine *eng, const struct equery *e, s
 	q.len = strlen(e->text);
 	q.k = k;
 	q.fetch = fetch;
-	q.snippets = false;
+	q.snippets = fetch && speed_snippets;
 	q.describe = false;
 	uint64_t q0 = sf_now_ns();
 	enum sf_err rc = sf_engine_search(eng, &q, res, err);
@@ -320,6 +322,7 @@ static int eval_speed(int argc, char **argv)
 		else if (!strcmp(argv[i], "--queries") && i + 1 < argc) queries = argv[++i];
 		else if (!strcmp(argv[i], "--k") && i + 1 < argc) k = (size_t)strtoul(argv[++i], NULL, 10);
 		else if (!strcmp(argv[i], "--slow") && i + 1 < argc) slow = (size_t)strtoul(argv[++i], NULL, 10);
+		else if (!strcmp(argv[i], "--snippets")) speed_snippets = true;
 		else if (!strcmp(argv[i], "--json")) json = true;
 		else {
 			queries = NULL;
@@ -327,8 +330,9 @@ static int eval_speed(int argc, char **argv)
 		}
 	}
 	if (!queries || k < 1 || k > 10000) {
-		fprintf(stderr, "usage: sufler eval speed [--data DIR] --queries Q.jsonl [--k 10] [--json] [--slow N]\n"
-				"  --slow N  also print the N slowest queries (to stderr)\n");
+		fprintf(stderr, "usage: sufler eval speed [--data DIR] --queries Q.jsonl [--k 10] [--json] [--slow N] [--snippets]\n"
+				"  --slow N     also print the N slowest queries (to stderr)\n"
+				"  --snippets   read the hits' text and make snippets, as the API does\n");
 		return 2;
 	}
 	struct sf_buf err = SF_BUF_INIT;

@@ -410,6 +410,7 @@ enum sf_err sf_engine_sync(struct sf_engine *e, struct sf_sync_stats *st, struct
 	struct indexer x = { e->index, e->store, e->an };
 	struct sync_ctx s = { &x, sf_index_applied_seq(e->index), 0, 0, 0, SF_OK, err };
 	enum sf_err rc = sync_pass(e, &s, true, t0);
+	sf_store_idle(e->store);
 	if (s.seen && !e->opts.quiet && isatty(2)) fputc('\n', stderr);
 	if (st) {
 		st->added = s.added;
@@ -606,6 +607,7 @@ static enum sf_err search_with(struct sf_engine *e, struct sf_store *store, stru
 		goto out;
 	}
 	res->hits = sf_xcalloc(n ? n : 1, sizeof *res->hits);
+	if (q->fetch && n > 1) sf_store_read_begin(store); /* one snapshot for all the hits */
 	struct sf_snippet_opts so = { 240, q->hl_open ? q->hl_open : "[", q->hl_close ? q->hl_close : "]" };
 	for (size_t i = 0; i < n; i++) {
 		struct sf_engine_hit *h = &res->hits[res->n];
@@ -640,12 +642,14 @@ static enum sf_err search_with(struct sf_engine *e, struct sf_store *store, stru
 		}
 		res->n++;
 	}
+	sf_store_read_end(store);
 	if (q->describe) {
 		struct sf_buf d = SF_BUF_INIT;
 		if (sf_query_describe(pq, &d) != SF_OK) sf_buf_reset(&d);
 		res->parsed = sf_buf_detach(&d, NULL);
 	}
 out:
+	sf_store_read_end(store);
 	if (snap) sf_snapshot_release(snap);
 	sf_query_free(pq);
 	free(hits);

@@ -112,7 +112,7 @@ void api_login(struct sf_req *r)
 	if (rc == SF_ERR_INVALID) {
 		struct sf_audit_rec ev = { .actor = sf_str_c(user), .action = SF_STR("login.fail"),
 					   .ip = sf_str_c(r->ip), .request_id = sf_str_c(r->id) };
-		sf_audit_log(h->audit, &ev, false);
+		sf_audit_log(h->audit, &ev, true); /* failed logins are security events: written before the answer */
 		sf_reply_err(r, E_UNAUTHORIZED, "wrong user name or password");
 		goto out;
 	}
@@ -258,6 +258,36 @@ void api_search(struct sf_req *r)
 	if (!sf_req_int(r, "k", 1, 100, 10, &k)) return;
 	const char *kind, *source, *lang;
 	if (!filter_arg(r, "kind", &kind) || !filter_arg(r, "source", &source) || !filter_arg(r, "lang", &lang)) return;
+	/* The answer depends on these and on the index generation: the cache key. */
+	struct sf_buf key = SF_BUF_INIT;
+	uint64_t gen = atomic_load(&r->h->gen);
+	enum sf_err krc = sf_buf_addf(&key, "%lld\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f", (long long)k, kind ? kind : "",
+				      source ? source : "", lang ? lang : "", r->who.all_groups ? "*" : "", q);
+	for (size_t g = 0; !krc && !r->who.all_groups && g < r->who.ngroups; g++)
+		krc = sf_buf_addf(&key, "%s\x1e", r->who.groups[g]);
+	if (r->h->cache && !krc) {
+		uint64_t t0 = sf_now_ns();
+		struct sf_buf hit = SF_BUF_INIT;
+		if (sf_cache_get(r->h->cache, key.ptr, key.len, gen, &hit)) {
+			/* cached: "parsed" and "hits" as computed; query and time are this request's */
+			double ms = (double)(sf_now_ns() - t0) / 1e6;
+			struct sf_jw w;
+			sf_req_jw(r, &w);
+			sf_jw_obj(&w);
+			sf_jw_kstr(&w, "query", q);
+			sf_jw_knum(&w, "took_ms", ms);
+			sf_jw_raw(&w, hit.ptr, hit.len);
+			sf_jw_obj_end(&w);
+			sf_buf_release(&hit);
+			sf_buf_release(&key);
+			sf_metrics_search(ms);
+			sf_req_audit(r, "search", q, "cached", false);
+			if (w.rc) sf_reply_err(r, E_INTERNAL, "the answer is too large");
+			else sf_reply(r, 200);
+			return;
+		}
+		sf_buf_release(&hit);
+	}
 	struct sf_engine_query eq;
 	sf_engine_query_default(&eq);
 	eq.text = q;
@@ -278,6 +308,7 @@ void api_search(struct sf_req *r)
 	if (rc) {
 		sf_reply_sferr(r, rc == SF_ERR_INVALID || rc == SF_ERR_LIMIT ? SF_ERR_INVALID : rc, "search", &err);
 		sf_buf_release(&err);
+		sf_buf_release(&key);
 		return;
 	}
 	sf_buf_release(&err);
@@ -286,8 +317,9 @@ void api_search(struct sf_req *r)
 	sf_req_jw(r, &w);
 	sf_jw_obj(&w);
 	sf_jw_kstr(&w, "query", q);
-	sf_jw_kstr(&w, "parsed", res.parsed ? res.parsed : "");
 	sf_jw_knum(&w, "took_ms", res.took_ms);
+	size_t cached_from = r->out.len; /* "parsed" and "hits": the part the cache keeps */
+	sf_jw_kstr(&w, "parsed", res.parsed ? res.parsed : "");
 	sf_jw_key(&w, "hits");
 	sf_jw_arr(&w);
 	for (size_t i = 0; i < res.n; i++) {
@@ -310,6 +342,10 @@ void api_search(struct sf_req *r)
 		sf_jw_obj_end(&w);
 	}
 	sf_jw_arr_end(&w);
+	if (!w.rc && key.len && r->out.len > cached_from + 1)
+		sf_cache_put(r->h->cache, key.ptr, key.len, gen, r->out.ptr + cached_from + 1,
+			     r->out.len - cached_from - 1);
+	sf_buf_release(&key);
 	sf_jw_obj_end(&w);
 	char detail[32];
 	snprintf(detail, sizeof detail, "hits=%zu", res.n);

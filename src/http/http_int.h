@@ -125,6 +125,8 @@ struct sf_http {
 	struct sf_jobs *jobs;
 	struct sf_audit *audit;
 	struct sf_ratelimit *rl;
+	struct sf_cache *cache;       /* search answers; NULL when search.cache_entries is 0 */
+	atomic_uint_fast64_t gen;     /* index generation: bumped after every sync and reload */
 };
 
 /* ---- server.c ---- */
@@ -213,6 +215,15 @@ struct sf_ratelimit *sf_ratelimit_new(void);
 void sf_ratelimit_free(struct sf_ratelimit *rl);
 /* Takes one from key's bucket (rate per second, burst); false and *retry_s when empty. */
 bool sf_ratelimit_take(struct sf_ratelimit *rl, const char *key, double rate, double burst, int *retry_s);
+
+/* ---- cache.c: answers of recent searches (NULL cache: off) ---- */
+struct sf_cache;
+struct sf_cache *sf_cache_new(size_t entries);
+void sf_cache_free(struct sf_cache *c);
+/* Appends the cached value of key for generation gen to out; false on a miss. Thread-safe. */
+bool sf_cache_get(struct sf_cache *c, const char *key, size_t klen, uint64_t gen, struct sf_buf *out);
+void sf_cache_put(struct sf_cache *c, const char *key, size_t klen, uint64_t gen, const char *val, size_t vlen);
+void sf_cache_stats(struct sf_cache *c, uint64_t *hits, uint64_t *misses);
 
 /* ---- metrics.c ---- */
 void sf_metrics_request(size_t route, unsigned status, double ms);

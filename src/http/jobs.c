@@ -551,9 +551,11 @@ static void *jobs_main(void *arg)
 			struct sf_buf err = SF_BUF_INIT;
 			if (sf_store_job_next(jb->st, &id, &err) != SF_OK)
 				SF_LOG(SF_LOG_ERROR, "jobs", "cannot read the queue: %s", err.ptr);
+			sf_store_idle(jb->st);
 			sf_buf_release(&err);
 			if (!id) break;
 			run_job(jb, id);
+			sf_store_idle(jb->st);
 			pthread_mutex_lock(&jb->lock);
 			stop = jb->stop;
 			pthread_mutex_unlock(&jb->lock);

@@ -154,6 +154,11 @@ void sf_metrics_render(struct sf_http *h, struct sf_buf *o)
 	add(o, "# HELP sufler_search_duration_seconds Engine time of searches (parse, top-k, snippets).\n"
 	       "# TYPE sufler_search_duration_seconds histogram\n");
 	hist_lines(o, "sufler_search_duration_seconds", "", &search_hist);
+	uint64_t ch, cm;
+	sf_cache_stats(h->cache, &ch, &cm);
+	add(o, "# HELP sufler_search_cache_total Searches answered from the cache (hit) or computed (miss).\n"
+	       "# TYPE sufler_search_cache_total counter\nsufler_search_cache_total{result=\"hit\"} %llu\n"
+	       "sufler_search_cache_total{result=\"miss\"} %llu\n", (unsigned long long)ch, (unsigned long long)cm);
 	add(o, "# HELP sufler_errors_total Errors by kind.\n# TYPE sufler_errors_total counter\n");
 	for (size_t i = 0; i < NERR; i++)
 		add(o, "sufler_errors_total{kind=\"%s\"} %llu\n", error_kinds[i], (unsigned long long)atomic_load(&errors[i]));

@@ -646,6 +646,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	}
 	sf_buf_release(&r->body);
 	sf_buf_release(&r->out);
+	/* same thread as the request: let go of its read snapshot so the WAL can be checkpointed */
+	if (r->t) sf_store_idle(sf_engine_reader_store(r->t->rd));
 	free(r);
 	atomic_fetch_sub(&h->inflight, 1);
 }
@@ -740,6 +742,7 @@ enum sf_err sf_http_start(struct sf_config *cfg, struct sf_http **out, struct sf
 	eo.quiet = true;
 	if ((rc = sf_engine_open(h->data_dir, &eo, &h->engine, err))) goto fail;
 	h->rl = sf_ratelimit_new();
+	h->cache = sf_cache_new((size_t)sf_config_int(cfg, "search.cache_entries"));
 	if ((rc = sf_audit_start(h, &h->audit, err))) goto fail;
 	if ((rc = sf_jobs_start(h, &h->jobs, err))) goto fail;
 	h->access_fd = open_access_log(h->data_dir, sf_config_str(cfg, "server.access_log"));
@@ -835,6 +838,7 @@ void sf_http_reload(struct sf_http *h, struct sf_config *cfg)
 	pthread_mutex_lock(&h->write_lock);
 	if (sf_engine_reload_synonyms(h->engine, &err) != SF_OK)
 		SF_LOG(SF_LOG_WARN, "http", "synonyms not reloaded: %s", err.ptr);
+	atomic_fetch_add(&h->gen, 1);
 	pthread_mutex_unlock(&h->write_lock);
 	sf_buf_release(&err);
 	struct sf_audit_rec ev = { .actor = SF_STR("system"), .action = SF_STR("config.reload"),
@@ -874,6 +878,7 @@ void sf_http_stop(struct sf_http *h, int grace_ms)
 		sf_engine_close(h->engine);
 	}
 	sf_ratelimit_free(h->rl);
+	sf_cache_free(h->cache);
 	if (h->access_fd >= 0) close(h->access_fd);
 	sf_config_unref(h->cfg);
 	pthread_mutex_destroy(&h->write_lock);
@@ -887,6 +892,7 @@ enum sf_err sf_http_sync(struct sf_http *h, struct sf_buf *err)
 {
 	pthread_mutex_lock(&h->write_lock);
 	enum sf_err rc = sf_engine_sync(h->engine, NULL, err);
+	atomic_fetch_add(&h->gen, 1); /* cached answers are from before: stale now */
 	pthread_mutex_unlock(&h->write_lock);
 	return rc;
 }
@@ -928,8 +934,9 @@ bool sf_ratelimit_take(struct sf_ratelimit *rl, const char *key, double rate, do
 	k |= 1;
 	size_t i = (size_t)(k % RL_SLOTS);
 	pthread_mutex_t *m = &rl->lock[i % RL_STRIPES];
-	uint64_t now = sf_now_ns();
 	pthread_mutex_lock(m);
+	/* read under the lock: a time older than the slot's would wrap the refill below */
+	uint64_t now = sf_now_ns();
 	struct rl_slot *s = &rl->slot[i];
 	if (s->key != k) {
 		/* A new key (or a collision, which gives the newcomer a full bucket: limits are per
@@ -938,9 +945,9 @@ bool sf_ratelimit_take(struct sf_ratelimit *rl, const char *key, double rate, do
 		s->tokens = burst;
 		s->last_ns = now;
 	}
-	s->tokens += (double)(now - s->last_ns) / 1e9 * rate;
+	if (now > s->last_ns) s->tokens += (double)(now - s->last_ns) / 1e9 * rate;
 	if (s->tokens > burst) s->tokens = burst;
-	s->last_ns = now;
+	if (now > s->last_ns) s->last_ns = now;
 	bool ok = s->tokens >= 1.0;
 	if (ok) s->tokens -= 1.0;
 	else if (retry_s) *retry_s = (int)((1.0 - s->tokens) / rate) + 1;
@@ -1008,7 +1015,8 @@ static void *audit_main(void *arg)
 			clock_gettime(CLOCK_REALTIME, &ts);
 			ts.tv_nsec += 200000000;
 			if (ts.tv_nsec >= 1000000000) ts.tv_sec++, ts.tv_nsec -= 1000000000;
-			pthread_cond_timedwait(&a->cond, &a->lock, &ts);
+			while (!a->urgent && !a->stop && a->n < 512)
+				if (pthread_cond_timedwait(&a->cond, &a->lock, &ts) != 0) break;
 		}
 		struct audit_ev *batch = a->q;
 		size_t n = a->n;
@@ -1115,7 +1123,9 @@ void sf_audit_log(struct sf_audit *a, const struct sf_audit_rec *ev, bool wait)
 	e->seq = ++a->next_seq;
 	uint64_t mine = e->seq;
 	if (wait) a->urgent = true;
-	pthread_cond_signal(&a->cond);
+	/* The writer gathers for up to 200 ms: wake it for the first event of a batch, when someone
+	 * waits, or when the batch is full; not for every event (a search each is thousands a second). */
+	if (wait || a->n == 1 || a->n >= 512) pthread_cond_signal(&a->cond);
 	while (wait && a->written_seq < mine && !a->stop) pthread_cond_wait(&a->written, &a->lock);
 	pthread_mutex_unlock(&a->lock);
 }

@@ -52,6 +52,8 @@ static const struct sf_cfg_def settings[] = {
 	  "login attempts per minute per client address" },
 	{ "limits.queue_jobs", SF_CFG_INT, "100", 1, 100000, false, false,
 	  "ingestion jobs waiting at most; more uploads get 503" },
+	{ "search.cache_entries", SF_CFG_INT, "4096", 0, 10000000, false, true,
+	  "recent search answers kept (0: no cache); any change of the documents empties it" },
 	{ "audit.keep_days", SF_CFG_INT, "365", 0, 36500, false, false,
 	  "days the audit log keeps events (0: forever); older ones are deleted hourly" },
 	{ "auth.session_hours", SF_CFG_INT, "12", 1, 8760, false, false, "console session lifetime" },

@@ -41,6 +41,17 @@ void sf_store_close(struct sf_store *st);
 /* Schema version of the open store. */
 int sf_store_schema_version(struct sf_store *st);
 
+/* A read transaction around several reads (one snapshot, one lock instead of one per read):
+ * sf_store_read_begin, the reads, sf_store_read_end. Not inside a write transaction (then it
+ * does nothing). */
+void sf_store_read_begin(struct sf_store *st);
+void sf_store_read_end(struct sf_store *st);
+
+/* Ends the read transaction that statements left on a row hold (slices from earlier calls end).
+ * Long-lived connections call it between units of work: a connection that keeps an old read
+ * snapshot stops SQLite from checkpointing the write-ahead log, which then grows without end. */
+void sf_store_idle(struct sf_store *st);
+
 /* Transactions group many puts into one commit (much faster); nesting is not supported. */
 enum sf_err sf_store_begin(struct sf_store *st, struct sf_buf *err) SF_WUR;
 /* Batching for a long run of puts: call before each. Opens a transaction when *n is 0 and

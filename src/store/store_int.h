@@ -21,6 +21,7 @@ struct sf_store {
 	char *path;
 	sqlite3_stmt *st[SF_STORE_MAIN_SLOTS];
 	bool in_tx;
+	bool in_read;            /* sf_store_read_begin's transaction is open */
 	sqlite3_stmt *svc[SF_STORE_SVC_SLOTS];
 	int64_t last_doc;        /* the document the last put stored or found unchanged */
 };

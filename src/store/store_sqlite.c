@@ -10,6 +10,7 @@
 #include "store/store.h"
 #include "store/store_int.h"
 
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -303,8 +304,17 @@ static enum sf_err migrate(struct sf_store *s, struct sf_buf *err)
 	return SF_OK;
 }
 
+/* Process-wide SQLite settings, before its first use: no memory statistics (a global mutex every
+ * allocation takes, contended when many threads read). */
+static void sqlite_setup(void)
+{
+	(void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 enum sf_err sf_store_open(const char *path, struct sf_store **out, struct sf_buf *err)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_once(&once, sqlite_setup);
 	struct sf_store *s = sf_xcalloc(1, sizeof *s);
 	enum sf_err e = SF_ERR_STORE;
 	s->path = sf_xstrdup(path);
@@ -319,6 +329,10 @@ enum sf_err sf_store_open(const char *path, struct sf_store **out, struct sf_buf
 	if (e) goto out;
 	e = migrate(s, err);
 	if (e) goto out;
+	/* The file grows in steps of 64 MiB, not page by page: every growth remaps the file in each
+	 * connection that reads through mmap, and faults its pages in again. */
+	int chunk = 64 << 20;
+	(void)sqlite3_file_control(s->db, "main", SQLITE_FCNTL_CHUNK_SIZE, &chunk);
 	for (int i = 0; i < ST__COUNT; i++) {
 		if (sqlite3_prepare_v3(s->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->st[i], NULL) !=
 		    SQLITE_OK) {
@@ -346,6 +360,7 @@ void sf_store_close(struct sf_store *s)
 
 enum sf_err sf_store_begin(struct sf_store *s, struct sf_buf *err)
 {
+	sf_store_read_end(s);
 	if (s->in_tx) {
 		sf_errf(err, "store: transaction already open");
 		return SF_ERR_INTERNAL;
@@ -670,6 +685,7 @@ enum sf_err sf_store_max_seq(struct sf_store *s, uint64_t *seq, struct sf_buf *e
 	sqlite3_stmt *q = stmt(s, ST_MAX_SEQ);
 	if (sqlite3_step(q) != SQLITE_ROW) return db_err(s, err, "reading the change log");
 	*seq = (uint64_t)sqlite3_column_int64(q, 0);
+	sqlite3_reset(q); /* an open statement would hold a read transaction (and the WAL) */
 	return SF_OK;
 }
 
@@ -1006,4 +1022,23 @@ void sf_store__reset_all(struct sf_store *s)
 		if (s->st[i] && sqlite3_stmt_busy(s->st[i])) sqlite3_reset(s->st[i]);
 	for (int i = 0; i < SF_STORE_SVC_SLOTS; i++)
 		if (s->svc[i] && sqlite3_stmt_busy(s->svc[i])) sqlite3_reset(s->svc[i]);
+}
+
+void sf_store_idle(struct sf_store *s)
+{
+	if (s && !s->in_tx) sf_store__reset_all(s);
+}
+
+void sf_store_read_begin(struct sf_store *s)
+{
+	if (s->in_tx || s->in_read) return;
+	s->in_read = sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK;
+}
+
+void sf_store_read_end(struct sf_store *s)
+{
+	if (!s->in_read) return;
+	sf_store__reset_all(s);
+	if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	s->in_read = false;
 }

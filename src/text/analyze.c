@@ -64,6 +64,8 @@ struct sf_analyzer {
 	char word[SF_TERM_MAX];  /* the last uncached word's term */
 	char comp[SF_TERM_MAX];  /* the last compound's term */
 	struct text_norm_scratch ns;
+	const uint8_t *prefilter; /* sf_analyzer_set_prefilter: words whose first letter is not in
+				     it are skipped unanalyzed */
 };
 
 void sf_analyzer_opts_default(struct sf_analyzer_opts *o)
@@ -247,8 +249,53 @@ static void cache_put(struct sf_analyzer *a, uint64_t h, const char *key, size_t
 	a->count++;
 }
 
+/* A code point folded for the prefilter (lower case, ё as е), or -1 outside ASCII letters and
+ * digits and basic Cyrillic; *k gets its length in bytes. */
+static int fold_cp(const unsigned char *s, size_t n, size_t *k)
+{
+	unsigned c = s[0];
+	*k = 1;
+	if (c < 0x80) {
+		if (c >= 'A' && c <= 'Z') return (int)(c + 32);
+		if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) return (int)c;
+		return -1;
+	}
+	if (n < 2 || (c & 0xE0) != 0xC0) return -1;
+	*k = 2;
+	unsigned cp = ((c & 0x1F) << 6) | (s[1] & 0x3F);
+	if (cp >= 0x410 && cp <= 0x42F) cp += 0x20;
+	if (cp == 0x401 || cp == 0x451) cp = 0x435;
+	return cp >= 0x430 && cp <= 0x44F ? (int)cp : -1;
+}
+
+/* The first two letters of a word, folded and hashed to SF_PREFILTER_BYTES * 8 buckets; -1 when
+ * the first is not a letter or digit the filter knows (such words are always analyzed). A
+ * second character outside them counts as none. */
+int sf_prefilter_key(const char *p, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)p;
+	if (n == 0) return -1;
+	size_t k;
+	int a = fold_cp(s, n, &k);
+	if (a < 0) return -1;
+	size_t k2;
+	int b = k < n ? fold_cp(s + k, n - k, &k2) : 0;
+	if (b < 0) b = 0;
+	return (int)(((unsigned)a * 1031u + (unsigned)b) % (SF_PREFILTER_BYTES * 8));
+}
+
+void sf_analyzer_set_prefilter(struct sf_analyzer *a, const uint8_t *bits) { a->prefilter = bits; }
+
 void text_analyze_word(struct sf_analyzer *a, const char *p, size_t n, struct text_word *w)
 {
+	if (a->prefilter) {
+		int k = sf_prefilter_key(p, n);
+		if (k >= 0 && !(a->prefilter[k >> 3] & (1u << (k & 7)))) {
+			memset(w, 0, sizeof *w);
+			w->term = "";
+			return;
+		}
+	}
 	if (n > CACHE_KEY_MAX) {
 		word_compute(a, p, n, a->opts.stem, a->word, w);
 		return;

@@ -128,6 +128,19 @@ enum sf_err sf_analyze(struct sf_analyzer *a, const char *text, size_t len, sf_t
 		       void *ctx) SF_WUR;
 
 /*
+ * A prefilter for analyses that look for known terms only (snippets): while set, a word whose
+ * first two letters (sf_prefilter_key) have no bit in bits is skipped without analysis, which spares
+ * most of a text's words. bits has SF_PREFILTER_BYTES bytes and is borrowed until the filter is
+ * set to NULL again. Words starting with other characters are always analyzed. A term whose
+ * lemma starts with another letter than its form (rare suppletive forms) can be missed.
+ */
+#define SF_PREFILTER_BYTES 512
+void sf_analyzer_set_prefilter(struct sf_analyzer *a, const uint8_t *bits);
+/* The bucket of a word's or term's first two letters, lower-cased (ё as е), when the first is an
+ * ASCII letter or digit or a basic Cyrillic letter; otherwise -1. */
+int sf_prefilter_key(const char *p, size_t n);
+
+/*
  * Normalizes one word or compound into out as the analyzer would (steps 2 and, when stem is
  * true, 5) without tokenizing; used for synonyms and tests. Empty result for a stop word.
  * out is reset first. Input of letters only or digits only (ignorables aside) is a word: stop

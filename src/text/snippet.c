@@ -152,7 +152,20 @@ enum sf_err sf_snippet_make(struct sf_analyzer *a, const char *text, size_t len,
 			s.slots[k] = (uint32_t)i + 1;
 		}
 		s.len = scan;
-		if ((rc = sf_analyze(a, text, scan, on_token, &s)) != SF_OK) goto out;
+		/* Only words that start like a query term can match it: the rest is not analyzed. */
+		uint8_t bits[SF_PREFILTER_BYTES];
+		memset(bits, 0, sizeof bits);
+		bool filter = true;
+		for (size_t i = 0; i < nterms && filter; i++) {
+			if (!terms[i].len) continue;
+			int k = sf_prefilter_key(terms[i].ptr, terms[i].len);
+			if (k < 0) filter = false;
+			else bits[k >> 3] |= (uint8_t)(1u << (k & 7));
+		}
+		if (filter) sf_analyzer_set_prefilter(a, bits);
+		rc = sf_analyze(a, text, scan, on_token, &s);
+		sf_analyzer_set_prefilter(a, NULL);
+		if (rc != SF_OK) goto out;
 	}
 
 	size_t start = 0, end = len < maxb ? len : maxb;

@@ -138,6 +138,10 @@ if expect("search public", r, 200):
         fail(f"search: public marker not found: {hits}")
     elif "<mark>" not in hits[0]["snippet"]:
         fail(f"search: no highlight in snippet {hits[0]['snippet']!r}")
+# the same search again: the same hits (from the cache), for the same caller
+r2 = request("GET", "/api/v1/search?q=" + q("маркерпубличный") + "&k=5", token=ADMIN)
+if expect("search repeated", r2, 200) and r2.json()["hits"] != r.json()["hits"]:
+    fail("a repeated search gave other hits")
 # a Russian word form finds the page (stemming through the API)
 r = request("GET", "/api/v1/search?q=" + q("принтеров"), token=ADMIN)
 if expect("search word form", r, 200) and not r.json()["hits"]:
@@ -511,7 +515,7 @@ if expect("config", r, 200):
     if s["limits.upload"]["origin"] != "flag":
         fail(f"config origin: {s['limits.upload']}")
 m = request("GET", "/metrics").body.decode()
-for needle in ('sufler_http_requests_total{route="search",status="200"}', "sufler_http_request_duration_seconds_bucket",
+for needle in ('sufler_http_requests_total{route="search",status="200"}', 'sufler_search_cache_total{result="hit"}', "sufler_http_request_duration_seconds_bucket",
                "sufler_search_duration_seconds_count", "sufler_index_documents", "sufler_index_segments",
                "sufler_ingest_jobs_total", "sufler_queue_jobs", "sufler_errors_total", "process_resident_memory_bytes",
                "process_open_fds"):
