@@ -8,6 +8,7 @@
 #   make demo       install deps and Russian docs, build, ingest the docs, search them
 #   make bench      the benchmark against Xapian, PostgreSQL FTS and SQLite FTS5 (long)
 #   make bench-ingest  ingestion throughput beside pdftotext and the tesseract CLI
+#   make bench-serve   the REST API under wrk beside a hello-world libmicrohttpd server
 
 CC ?= cc
 PKGS := libmicrohttpd libsodium icu-uc icu-i18n jansson sqlite3 hunspell libxml-2.0 libzip tesseract lept zlib
@@ -39,7 +40,7 @@ UNIT_BIN := $(patsubst tests/unit/%.c,$(B)/asan/tests/%,$(UNIT_SRC))
 FUZZ_BIN := $(patsubst fuzz/%.c,$(B)/fuzz/%,$(FUZZ_SRC))
 
 .SECONDARY:
-.PHONY: out all deps test unit lint fuzz fuzz-build demo bench bench-ingest clean check-deps-layers
+.PHONY: out all deps test unit lint fuzz fuzz-build demo bench bench-ingest bench-serve clean check-deps-layers
 all: sufler
 
 deps:
@@ -108,6 +109,12 @@ bench-ingest:
 	@scripts/install-deps bench
 	@$(MAKE) --no-print-directory sufler
 	@bench/ingest
+
+# the service under load (wrk) beside a hello-world libmicrohttpd server
+bench-serve:
+	@scripts/install-deps bench
+	@$(MAKE) --no-print-directory sufler
+	@bench/serve
 
 clean:
 	rm -rf $(B) sufler
