@@ -159,7 +159,7 @@ int sf_cmd_serve(int argc, char **argv)
 		if (lock >= 0) close(lock);
 		return 1;
 	}
-	fprintf(stderr, "sufler serve: listening on http://%s (data %s)\n", sf_http_address(h), data);
+	fprintf(stderr, "sufler serve: listening on %s (data %s)\n", sf_http_address(h), data);
 	SF_LOG(SF_LOG_INFO, "serve", "started address=%s data=%s pid=%d", sf_http_address(h), data, (int)getpid());
 	int grace = (int)sf_config_int(cfg, "server.shutdown_grace") * 1000;
 	for (;;) {

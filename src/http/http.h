@@ -28,7 +28,7 @@ struct sf_http;
 
 /* Opens the data folder of cfg, starts the workers and listens. Takes a reference to cfg. */
 enum sf_err sf_http_start(struct sf_config *cfg, struct sf_http **out, struct sf_buf *err) SF_WUR;
-/* The address it listens on ("127.0.0.1:8080"), the port resolved when 0 was asked for. */
+/* The URL it listens on ("http://127.0.0.1:8080"), the port resolved when 0 was asked for. */
 const char *sf_http_address(const struct sf_http *h);
 /* Swaps in a reloaded config (takes a reference); settings marked restart are logged, not
  * applied. Reloads the synonym dictionary too. Thread-safe. */

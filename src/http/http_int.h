@@ -189,6 +189,8 @@ void admin_config(struct sf_req *r);
 /* ---- jobs.c ---- */
 struct sf_jobs;
 enum sf_err sf_jobs_start(struct sf_http *h, struct sf_jobs **out, struct sf_buf *err) SF_WUR;
+/* Stops the worker; a job still running after grace_ms ends the process (exit status 3) and is
+ * queued again at the next start. */
 void sf_jobs_stop(struct sf_jobs *j, int grace_ms);
 /* Wakes the worker: a job was queued. */
 void sf_jobs_kick(struct sf_jobs *j);

@@ -38,6 +38,7 @@ struct sf_jobs {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	bool stop, kicked, started;
+	bool busy;            /* a job is running (under lock) */
 	struct sf_store *st;
 };
 
@@ -554,7 +555,13 @@ static void *jobs_main(void *arg)
 			sf_store_idle(jb->st);
 			sf_buf_release(&err);
 			if (!id) break;
+			pthread_mutex_lock(&jb->lock);
+			jb->busy = true;
+			pthread_mutex_unlock(&jb->lock);
 			run_job(jb, id);
+			pthread_mutex_lock(&jb->lock);
+			jb->busy = false;
+			pthread_mutex_unlock(&jb->lock);
 			sf_store_idle(jb->st);
 			pthread_mutex_lock(&jb->lock);
 			stop = jb->stop;
@@ -619,8 +626,10 @@ void sf_jobs_stop(struct sf_jobs *jb, int grace_ms)
 {
 	pthread_mutex_lock(&jb->lock);
 	jb->stop = true;
+	bool busy = jb->busy;
 	pthread_cond_signal(&jb->cond);
 	pthread_mutex_unlock(&jb->lock);
+	if (!busy) grace_ms += 5000; /* between jobs the thread ends at once: only a job may take long */
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	ts.tv_sec += grace_ms / 1000;
@@ -629,7 +638,7 @@ void sf_jobs_stop(struct sf_jobs *jb, int grace_ms)
 	if (pthread_timedjoin_np(jb->thread, NULL, &ts) != 0) {
 		/* The job outlives the grace period: leave it; the next start queues it again. */
 		SF_LOG(SF_LOG_WARN, "jobs", "a job is still running at shutdown; it resumes at the next start");
-		_exit(0);
+		_exit(3);
 	}
 	sf_store_close(jb->st);
 	pthread_mutex_destroy(&jb->lock);

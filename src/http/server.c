@@ -105,7 +105,8 @@ static void copy_limits(struct sf_limits *l, const struct sf_config *c)
 	l->login_per_min = (double)sf_config_int(c, "limits.login_per_minute");
 	l->metrics_public = sf_config_bool(c, "server.metrics_public");
 	l->session_ms = sf_config_int(c, "auth.session_hours") * 3600000;
-	l->cookie_secure = sf_config_bool(c, "auth.cookie_secure");
+	/* HTTPS here: the cookie is Secure whatever the setting says */
+	l->cookie_secure = sf_config_bool(c, "auth.cookie_secure") || *sf_config_str(c, "server.tls_cert");
 	l->queue_jobs = (size_t)sf_config_int(c, "limits.queue_jobs");
 	l->request_ms = (int)sf_config_int(c, "limits.request_timeout") * 1000;
 	size_t o = 0;
@@ -782,6 +783,7 @@ enum sf_err sf_http_start(struct sf_config *cfg, struct sf_http **out, struct sf
 		MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
 		MHD_OPTION_ARRAY, cert_pem ? tls_opts : tls_opts + 2,
 		MHD_OPTION_END);
+	bool cert_pem_used = cert_pem != NULL;
 	free(cert_pem);
 	if (key_pem) {
 		memset(key_pem, 0, strlen(key_pem));
@@ -795,7 +797,8 @@ enum sf_err sf_http_start(struct sf_config *cfg, struct sf_http **out, struct sf
 	const union MHD_DaemonInfo *di = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_BIND_PORT);
 	char host[64];
 	inet_ntop(AF_INET, &sa.sin_addr, host, sizeof host);
-	snprintf(h->address, sizeof h->address, "%s:%u", host, di ? (unsigned)di->port : ntohs(sa.sin_port));
+	snprintf(h->address, sizeof h->address, "%s://%s:%u", cert_pem_used ? "https" : "http", host,
+		 di ? (unsigned)di->port : ntohs(sa.sin_port));
 	*out = h;
 	return SF_OK;
 fail:
@@ -858,7 +861,6 @@ void sf_http_stop(struct sf_http *h, int grace_ms)
 		uint64_t t0 = sf_now_ns();
 		while (atomic_load(&h->inflight) > 0 && (sf_now_ns() - t0) / 1000000 < (uint64_t)grace_ms) usleep(10000);
 	}
-	if (h->jobs) sf_jobs_stop(h->jobs, grace_ms);
 	if (h->d) MHD_stop_daemon(h->d);
 	pthread_mutex_lock(&h->tctx_lock);
 	for (struct sf_tctx *t = h->tctxs, *next; t; t = next) {
@@ -869,7 +871,8 @@ void sf_http_stop(struct sf_http *h, int grace_ms)
 	}
 	h->tctxs = NULL;
 	pthread_mutex_unlock(&h->tctx_lock);
-	if (h->audit) sf_audit_stop(h->audit);
+	if (h->audit) sf_audit_stop(h->audit); /* flushed before a long job could end the process */
+	if (h->jobs) sf_jobs_stop(h->jobs, grace_ms);
 	if (h->engine) {
 		struct sf_buf err = SF_BUF_INIT;
 		if (sf_engine_sync(h->engine, NULL, &err) != SF_OK)
