@@ -37,7 +37,8 @@ struct sf_config;
  * the error printed. */
 int sf_cli_load_config(const char *cmd, int argc, char **argv, struct sf_config **out, char ***rest, int *nrest);
 
-/* The data folder: --data DIR, else $SUFLER_DATA, else ./sufler-data (borrowed string). */
+/* The data folder: --data DIR, else $SUFLER_DATA, else $SUFLER_SERVER_DATA, else the [server] data
+ * of the config file $SUFLER_CONFIG names, else ./sufler-data (borrowed string). */
 const char *sf_cli_data_dir(const char *flag);
 
 #endif
