@@ -576,9 +576,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		*upload_data_size = 0;
 		if (r->done) return MHD_YES;
 		if (h->lim.request_ms && (sf_now_ns() - r->t0) / 1000000 > (uint64_t)h->lim.request_ms) {
+			/* A body slower than the limit: the connection is closed (an answer queued in the
+			 * middle of a body would wait for the rest of it). */
 			sf_upload_abort(r);
-			sf_reply_err(r, E_TIMEOUT, "the request took longer than %d s to arrive", h->lim.request_ms / 1000);
-			return MHD_YES;
+			sf_metrics_error("timeout");
+			SF_LOG(SF_LOG_WARN, "http", "request too slow, connection closed id=%s ip=%s", r->id, r->ip);
+			return MHD_NO;
 		}
 		if (r->up) {
 			if (!sf_upload_feed(r, upload_data, n)) sf_upload_abort(r);

@@ -39,7 +39,7 @@ static const struct sf_cfg_def settings[] = {
 	{ "limits.idle_timeout", SF_CFG_INT, "30", 1, 3600, false, true,
 	  "seconds a connection may stay silent before it is closed (cuts off slow clients)" },
 	{ "limits.request_timeout", SF_CFG_INT, "300", 1, 86400, false, false,
-	  "seconds a request may take to arrive in full (slow uploads are cut off with 503 timeout)" },
+	  "seconds a request may take to arrive in full (slower ones: the connection is closed)" },
 	{ "limits.token_rps", SF_CFG_INT, "1000", 0, 10000000, false, false,
 	  "requests per second per API token or console user (0: no limit)" },
 	{ "limits.token_burst", SF_CFG_INT, "2000", 1, 10000000, false, false,
