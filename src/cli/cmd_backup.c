@@ -226,6 +226,21 @@ int sf_cmd_restore(int argc, char **argv)
 		fprintf(stderr, "sufler restore: cannot put the store in place: %s\n", strerror(errno));
 		goto out;
 	}
+	/* the audit log, when the backup has one */
+	snprintf(p, sizeof p, "%s/audit.db", src);
+	snprintf(q, sizeof q, "%s/audit.db", dir);
+	if (access(p, R_OK) == 0) {
+		char t[4400];
+		snprintf(t, sizeof t, "%s.restore", q);
+		if (copy_file(p, t) != 0 || rename(t, q) != 0) {
+			fprintf(stderr, "sufler restore: cannot put the audit log in place\n");
+			goto out;
+		}
+		snprintf(t, sizeof t, "%s-wal", q);
+		unlink(t);
+		snprintf(t, sizeof t, "%s-shm", q);
+		unlink(t);
+	}
 	snprintf(p, sizeof p, "%s/synonyms.txt", src);
 	snprintf(q, sizeof q, "%s/synonyms.txt", dir);
 	if (access(p, R_OK) == 0 && copy_file(p, q) != 0) fprintf(stderr, "sufler restore: warning: synonyms not copied\n");

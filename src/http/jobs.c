@@ -592,6 +592,7 @@ enum sf_err sf_jobs_start(struct sf_http *h, struct sf_jobs **out, struct sf_buf
 	char path[4200];
 	snprintf(path, sizeof path, "%s/sufler.db", h->data_dir);
 	enum sf_err rc = sf_store_open(path, &jb->st, err);
+	if (!rc) sf_store_writer_mode(jb->st);
 	uint64_t requeued = 0;
 	if (!rc) rc = sf_store_jobs_requeue(jb->st, &requeued, err);
 	if (rc) {

@@ -1031,18 +1031,14 @@ static void *audit_main(void *arg)
 		a->urgent = false;
 		pthread_mutex_unlock(&a->lock);
 		struct sf_buf err = SF_BUF_INIT;
-		enum sf_err rc = sf_store_begin(a->st, &err);
-		for (size_t i = 0; i < n && !rc; i++) {
-			struct sf_audit_rec ev = { 0, batch[i].ts_ms, sf_str_c(batch[i].actor), sf_str_c(batch[i].action),
-						   sf_str_c(batch[i].target), sf_str_c(batch[i].detail), sf_str_c(batch[i].ip),
-						   sf_str_c(batch[i].request_id) };
-			rc = sf_store_audit_add(a->st, &ev, &err);
-		}
-		if (!rc) rc = sf_store_commit(a->st, &err);
-		if (rc) {
-			sf_store_rollback(a->st);
-			SF_LOG(SF_LOG_ERROR, "audit", "events lost n=%zu err=\"%s\"", n, err.ptr);
-		}
+		struct sf_audit_rec *recs = sf_xcalloc(n ? n : 1, sizeof *recs);
+		for (size_t i = 0; i < n; i++)
+			recs[i] = (struct sf_audit_rec){ 0, batch[i].ts_ms, sf_str_c(batch[i].actor), sf_str_c(batch[i].action),
+							 sf_str_c(batch[i].target), sf_str_c(batch[i].detail),
+							 sf_str_c(batch[i].ip), sf_str_c(batch[i].request_id) };
+		enum sf_err rc = n ? sf_store_audit_add_batch(a->st, recs, n, &err) : SF_OK;
+		free(recs);
+		if (rc) SF_LOG(SF_LOG_ERROR, "audit", "events lost n=%zu err=\"%s\"", n, err.ptr);
 		sf_buf_release(&err);
 		uint64_t last = n ? batch[n - 1].seq : 0;
 		for (size_t i = 0; i < n; i++) {
@@ -1073,6 +1069,7 @@ enum sf_err sf_audit_start(struct sf_http *h, struct sf_audit **out, struct sf_b
 		free(a);
 		return rc;
 	}
+	sf_store_writer_mode(a->st);
 	pthread_mutex_init(&a->lock, NULL);
 	pthread_cond_init(&a->cond, NULL);
 	pthread_cond_init(&a->written, NULL);

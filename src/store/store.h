@@ -27,7 +27,7 @@
 /* Limits on what one document may bring. */
 #define SF_STORE_MAX_TEXT (64u << 20)   /* bytes of text per document */
 #define SF_STORE_MAX_FIELD 4096         /* bytes of title, url, ids, kind, lang, acl, category */
-#define SF_STORE_SCHEMA_VERSION 4
+#define SF_STORE_SCHEMA_VERSION 5
 
 struct sf_store;
 
@@ -40,6 +40,11 @@ enum sf_err sf_store_open(const char *path, struct sf_store **out, struct sf_buf
 void sf_store_close(struct sf_store *st);
 /* Schema version of the open store. */
 int sf_store_schema_version(struct sf_store *st);
+
+/* For a connection that mostly writes (the audit writer, the job worker): no memory map. A
+ * connection that checkpoints the WAL while mapping a large store unmaps and maps it again
+ * each time, and every unmap stops all threads of the process for a TLB shootdown. */
+void sf_store_writer_mode(struct sf_store *st);
 
 /* A read transaction around several reads (one snapshot, one lock instead of one per read):
  * sf_store_read_begin, the reads, sf_store_read_end. Not inside a write transaction (then it
@@ -308,6 +313,9 @@ struct sf_audit_rec {
 	struct sf_str actor, action, target, detail, ip, request_id;
 };
 enum sf_err sf_store_audit_add(struct sf_store *st, const struct sf_audit_rec *ev, struct sf_buf *err) SF_WUR;
+/* Several events in one transaction of the audit file only (the store's own file is not locked). */
+enum sf_err sf_store_audit_add_batch(struct sf_store *st, const struct sf_audit_rec *evs, size_t n,
+				     struct sf_buf *err) SF_WUR;
 /* Deletes events older than before_ms; *n (may be NULL) gets how many. */
 enum sf_err sf_store_audit_prune(struct sf_store *st, int64_t before_ms, uint64_t *n, struct sf_buf *err) SF_WUR;
 /* Newest first: ids below before (0: from the newest), actor/action NULL for any. */
@@ -340,7 +348,8 @@ enum sf_err sf_store_jobs_count(struct sf_store *st, uint64_t *queued, uint64_t 
 				struct sf_buf *err) SF_WUR;
 
 /* An online copy of the whole store into a new SQLite file at path (SQLite's backup API: the
- * store stays usable meanwhile). SF_ERR_EXISTS when path exists. */
+ * store stays usable meanwhile), and of its audit log into audit.db beside path. SF_ERR_EXISTS
+ * when path exists. */
 enum sf_err sf_store_backup(struct sf_store *st, const char *path, struct sf_buf *err) SF_WUR;
 
 #endif

@@ -146,6 +146,10 @@ static const char *const migrations[] = {
 	"  result TEXT NOT NULL DEFAULT '',"
 	"  error TEXT NOT NULL DEFAULT '');"
 	"CREATE INDEX jobs_state ON jobs(state, id);",
+	/* 5: the audit log moves to its own file (attach_audit) */
+	"INSERT INTO aud.audit (ts_ms, actor, action, target, detail, ip, request_id)"
+	"  SELECT ts_ms, actor, action, target, detail, ip, request_id FROM main.audit ORDER BY id;"
+	"DROP TABLE main.audit;",
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -304,6 +308,40 @@ static enum sf_err migrate(struct sf_store *s, struct sf_buf *err)
 	return SF_OK;
 }
 
+/*
+ * The audit log lives in its own file beside the store (audit.db), attached as "aud": it takes a
+ * write for nearly every request, and every write to the store's own file makes all readers
+ * drop their memory map and page cache of it (SQLite does so when another connection changed
+ * the database). Kept apart, searches never notice the audit log growing.
+ */
+static enum sf_err attach_audit(struct sf_store *s, struct sf_buf *err)
+{
+	char dir[4096];
+	const char *slash = strrchr(s->path, '/');
+	if (slash) snprintf(dir, sizeof dir, "%.*s/audit.db", (int)(slash - s->path), s->path);
+	else snprintf(dir, sizeof dir, "audit.db");
+	sqlite3_stmt *q;
+	if (sqlite3_prepare_v2(s->db, "ATTACH DATABASE ?1 AS aud", -1, &q, NULL) != SQLITE_OK)
+		return db_err(s, err, "attaching the audit log");
+	sqlite3_bind_text(q, 1, dir, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(q);
+	sqlite3_finalize(q);
+	if (rc != SQLITE_DONE) return db_err(s, err, "attaching the audit log");
+	return exec(s, "PRAGMA aud.journal_mode=WAL; PRAGMA aud.synchronous=NORMAL;"
+		       "CREATE TABLE IF NOT EXISTS aud.audit ("
+		       "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+		       "  ts_ms INTEGER NOT NULL,"
+		       "  actor TEXT NOT NULL,"
+		       "  action TEXT NOT NULL,"
+		       "  target TEXT NOT NULL DEFAULT '',"
+		       "  detail TEXT NOT NULL DEFAULT '',"
+		       "  ip TEXT NOT NULL DEFAULT '',"
+		       "  request_id TEXT NOT NULL DEFAULT '');"
+		       "CREATE INDEX IF NOT EXISTS aud.audit_actor ON audit(actor, id);"
+		       "CREATE INDEX IF NOT EXISTS aud.audit_action ON audit(action, id);"
+		       "CREATE INDEX IF NOT EXISTS aud.audit_ts ON audit(ts_ms);", err);
+}
+
 /* Process-wide SQLite settings, before its first use: no memory statistics (a global mutex every
  * allocation takes, contended when many threads read). */
 static void sqlite_setup(void)
@@ -326,6 +364,8 @@ enum sf_err sf_store_open(const char *path, struct sf_store **out, struct sf_buf
 	sqlite3_busy_timeout(s->db, 10000);
 	e = exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
 		    "PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY; PRAGMA mmap_size=17179869184;", err);
+	if (e) goto out;
+	e = attach_audit(s, err);
 	if (e) goto out;
 	e = migrate(s, err);
 	if (e) goto out;
@@ -1041,4 +1081,9 @@ void sf_store_read_end(struct sf_store *s)
 	sf_store__reset_all(s);
 	if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 	s->in_read = false;
+}
+
+void sf_store_writer_mode(struct sf_store *s)
+{
+	sqlite3_exec(s->db, "PRAGMA mmap_size=0", NULL, NULL, NULL);
 }

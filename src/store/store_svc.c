@@ -76,12 +76,12 @@ static const char *const svc_sql[SV__COUNT] = {
 	[SV_SESSION_FIND] = "SELECT user_id, csrf FROM sessions WHERE hash = ?1 AND expires_ms > ?2",
 	[SV_SESSION_DEL] = "DELETE FROM sessions WHERE hash = ?1",
 	[SV_SESSIONS_END] = "DELETE FROM sessions WHERE user_id = ?1 OR expires_ms <= ?2",
-	[SV_AUDIT_ADD] = "INSERT INTO audit (ts_ms, actor, action, target, detail, ip, request_id)"
+	[SV_AUDIT_ADD] = "INSERT INTO aud.audit (ts_ms, actor, action, target, detail, ip, request_id)"
 			 " VALUES (?1,?2,?3,?4,?5,?6,?7)",
-	[SV_AUDIT] = "SELECT id, ts_ms, actor, action, target, detail, ip, request_id FROM audit"
+	[SV_AUDIT] = "SELECT id, ts_ms, actor, action, target, detail, ip, request_id FROM aud.audit"
 		     " WHERE (?1 = 0 OR id < ?1) AND (?2 IS NULL OR actor = ?2) AND (?3 IS NULL OR action = ?3)"
 		     " ORDER BY id DESC LIMIT ?4",
-	[SV_AUDIT_PRUNE] = "DELETE FROM audit WHERE ts_ms < ?1",
+	[SV_AUDIT_PRUNE] = "DELETE FROM aud.audit WHERE ts_ms < ?1",
 	[SV_JOB_ADD] = "INSERT INTO jobs (kind, user, acl, dir, files, created_ms) VALUES (?1,?2,?3,?4,?5,?6)",
 	[SV_JOB_SET] = "UPDATE jobs SET state = ?2, result = COALESCE(?3, result), error = COALESCE(?4, error),"
 		       " started_ms = CASE WHEN ?2 = 'running' THEN ?5 ELSE started_ms END,"
@@ -457,6 +457,21 @@ enum sf_err sf_store_audit_add(struct sf_store *s, const struct sf_audit_rec *ev
 	return step_write(s, q, err, "writing the audit log");
 }
 
+enum sf_err sf_store_audit_add_batch(struct sf_store *s, const struct sf_audit_rec *evs, size_t n, struct sf_buf *err)
+{
+	if (s->in_tx) {
+		sf_errf(err, "store: audit batch inside a transaction");
+		return SF_ERR_INTERNAL;
+	}
+	sf_store_read_end(s);
+	/* deferred: the first insert takes the audit file's write lock, and only that one */
+	enum sf_err e = exec(s, "BEGIN", err);
+	for (size_t i = 0; i < n && !e; i++) e = sf_store_audit_add(s, &evs[i], err);
+	if (!e) e = exec(s, "COMMIT", err);
+	if (e) sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	return e;
+}
+
 enum sf_err sf_store_audit_prune(struct sf_store *s, int64_t before_ms, uint64_t *n, struct sf_buf *err)
 {
 	sqlite3_stmt *q = svc(s, SV_AUDIT_PRUNE, err);
@@ -618,6 +633,13 @@ enum sf_err sf_store_backup(struct sf_store *s, const char *path, struct sf_buf 
 		sf_errf(err, "backup: %s exists already", path);
 		return SF_ERR_EXISTS;
 	}
+	/* the copy's audit.db must not be the store's own */
+	const char *ps = strrchr(path, '/'), *ss = strrchr(s->path, '/');
+	size_t pl = ps ? (size_t)(ps - path) : 0, sl = ss ? (size_t)(ss - s->path) : 0;
+	if (pl == sl && strncmp(path, s->path, pl) == 0) {
+		sf_errf(err, "backup: %s is in the store's own folder; back up into another folder", path);
+		return SF_ERR_INVALID;
+	}
 	sqlite3 *dst = NULL;
 	enum sf_err e = SF_OK;
 	if (sqlite3_open_v2(path, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
@@ -651,6 +673,36 @@ enum sf_err sf_store_backup(struct sf_store *s, const char *path, struct sf_buf 
 		sqlite3_free(msg);
 	}
 	sqlite3_close(dst);
-	if (e) remove(path);
-	return e;
+	if (e) {
+		remove(path);
+		return e;
+	}
+	/* the audit log, beside the copy */
+	char apath[4200];
+	const char *slash = strrchr(path, '/');
+	if (slash) snprintf(apath, sizeof apath, "%.*s/audit.db", (int)(slash - path), path);
+	else snprintf(apath, sizeof apath, "audit.db");
+	remove(apath);
+	if (sqlite3_open_v2(apath, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
+		sf_errf(err, "backup: cannot create %s", apath);
+		sqlite3_close(dst);
+		remove(path);
+		return SF_ERR_IO;
+	}
+	b = sqlite3_backup_init(dst, "main", s->db, "aud");
+	int rc = SQLITE_ERROR;
+	if (b) {
+		while ((rc = sqlite3_backup_step(b, 1024)) == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+			if (rc != SQLITE_OK) sqlite3_sleep(20);
+		sqlite3_backup_finish(b);
+	}
+	if (rc == SQLITE_DONE) sqlite3_exec(dst, "PRAGMA journal_mode=DELETE", NULL, NULL, NULL);
+	sqlite3_close(dst);
+	if (rc != SQLITE_DONE) {
+		sf_errf(err, "backup: copying the audit log: %s", sqlite3_errstr(rc));
+		remove(apath);
+		remove(path);
+		return SF_ERR_STORE;
+	}
+	return SF_OK;
 }

@@ -1,6 +1,8 @@
 /* tests/unit/store/test_store.c: documents, chunks, the change log, limits and migrations. */
 #include "testutil.h"
 
+#include <sys/stat.h>
+
 #include <stdio.h>
 #include <unistd.h>
 
@@ -329,13 +331,20 @@ static void service_tables(void **state)
 	assert_int_equal(n, 4);
 
 	char bak[300];
-	snprintf(bak, sizeof bak, "%s/backup.db", f->dir);
+	snprintf(bak, sizeof bak, "%s/same.db", f->dir);
+	assert_int_equal(sf_store_backup(f->st, bak, &err), SF_ERR_INVALID); /* its audit.db is the store's */
+	snprintf(bak, sizeof bak, "%s/b", f->dir);
+	assert_int_equal(mkdir(bak, 0700), 0);
+	snprintf(bak, sizeof bak, "%s/b/backup.db", f->dir);
 	assert_int_equal(sf_store_backup(f->st, bak, &err), SF_OK);
 	assert_int_equal(sf_store_backup(f->st, bak, &err), SF_ERR_EXISTS);
 	struct sf_store *b = NULL;
 	assert_int_equal(sf_store_open(bak, &b, &err), SF_OK);
 	assert_int_equal(sf_store_job_get(b, j2, &j, &err), SF_OK);
 	assert_true(sf_str_eq_c(j.user, "boris"));
+	int64_t cb[2] = { 0, 0 };
+	assert_int_equal(sf_store_scan_audit(b, 0, 100, NULL, NULL, count_ev, cb, &err), SF_OK);
+	assert_int_equal(cb[1], 6); /* the audit log came along (10 - 4 pruned) */
 	sf_store_close(b);
 	sf_buf_release(&err);
 }
