@@ -46,6 +46,7 @@ printf '[limits]\nupload = 2M\n' > $CONF
   --limits.ip_rps=1000 --limits.ip_burst=1000 --limits.login_per_minute=1000 \
   --server.trusted_proxies=127.0.0.1 >$WORK/serve.out 2>$WORK/serve.err &
 PID=$!
+trap 'kill -9 $PID 2>/dev/null || true; rm -rf "$WORK"' EXIT
 for _ in $(seq 100); do grep -q 'listening on' $WORK/serve.err && break; sleep 0.1; done
 ADDR=$(grep -o 'http://[0-9.:]*' $WORK/serve.err | head -1)
 [ -n "$ADDR" ] || { cat $WORK/serve.err; fail "server did not start"; }

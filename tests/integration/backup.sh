@@ -10,6 +10,7 @@ echo 'backuppass1' | "$SUFLER" user add b --role operator --groups '*' --passwor
 TOK=$("$SUFLER" token create --data $D --user b 2>/dev/null)
 "$SUFLER" serve --data $D --listen 127.0.0.1:0 2>$WORK/serve.err &
 PID=$!
+trap 'kill -9 $PID 2>/dev/null || true; rm -rf "$WORK"' EXIT
 for _ in $(seq 100); do grep -q 'listening on' $WORK/serve.err && break; sleep 0.1; done
 ADDR=$(grep -o 'http://[0-9.:]*' $WORK/serve.err | head -1)
 printf 'маркерзагрузкикопии: загружено через API.\n' > $WORK/up.txt

@@ -8,7 +8,7 @@ TOK=$("$SUFLER" token create --data $D --user l --scope admin 2>/dev/null)
 "$SUFLER" serve --data $D --listen 127.0.0.1:0 --limits.idle_timeout=2 --limits.request_timeout=3 \
   --server.connections=64 2>$WORK/serve.err &
 PID=$!
-trap 'kill -9 $PID 2>/dev/null; rm -rf "$WORK"' EXIT
+trap 'kill -9 $PID 2>/dev/null || true; rm -rf "$WORK"' EXIT
 for _ in $(seq 100); do grep -q 'listening on' $WORK/serve.err && break; sleep 0.1; done
 ADDR=$(grep -o 'http://[0-9.:]*' $WORK/serve.err | head -1)
 /usr/bin/python3 - "${ADDR#http://}" "$TOK" <<'PY' || fail "slow clients"
@@ -61,4 +61,6 @@ print("served beside 40 idle connections")
 PY
 echo "ok: slow and idle clients cut off"
 check "still up" curl -sf $ADDR/healthz -o /dev/null
-kill -TERM $PID; wait $PID || fail "clean stop"
+kill -TERM $PID
+rc=0; wait $PID || rc=$?
+[ $rc = 0 ] || { tail -20 $WORK/serve.err; fail "clean stop (exit $rc)"; }

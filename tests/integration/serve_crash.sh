@@ -13,6 +13,7 @@ start() {
   "$SUFLER" serve --data $D --listen 127.0.0.1:0 --server.threads=4 --limits.queue_jobs=10000 \
     --limits.token_rps=0 >>$WORK/serve.out 2>$WORK/serve.$1.err &
   PID=$!
+trap 'kill -9 $PID 2>/dev/null || true; rm -rf "$WORK"' EXIT
   for _ in $(seq 200); do grep -q 'listening on' $WORK/serve.$1.err && break; sleep 0.05; done
   ADDR=$(grep -o 'http://[0-9.:]*' $WORK/serve.$1.err | head -1)
   [ -n "$ADDR" ] || { cat $WORK/serve.$1.err; fail "server did not start"; }

@@ -9,6 +9,7 @@ echo 'tlspass1234' | "$SUFLER" user add t --role viewer --password-stdin --data 
 printf '[server]\ntls_cert = %s\ntls_key = %s\n' $WORK/cert.pem $WORK/key.pem > $WORK/tls.conf
 "$SUFLER" serve --config $WORK/tls.conf --data $D --listen 127.0.0.1:0 2>$WORK/serve.err &
 PID=$!
+trap 'kill -9 $PID 2>/dev/null || true; rm -rf "$WORK"' EXIT
 for _ in $(seq 100); do grep -q 'listening on' $WORK/serve.err && break; sleep 0.1; done
 ADDR=$(grep -o 'https://[0-9.:]*' $WORK/serve.err | head -1)
 [ -n "$ADDR" ] || { cat $WORK/serve.err; kill $PID; fail "no https:// address"; }
