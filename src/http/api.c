@@ -213,17 +213,24 @@ static char *snippet_html(const char *s)
 {
 	struct sf_buf b = SF_BUF_INIT;
 	enum sf_err rc = SF_OK;
+	const char *run = s;
 	for (const char *p = s; p && *p && !rc; p++) {
+		const char *rep;
 		switch (*p) {
-		case '\x01': rc = sf_buf_adds(&b, "<mark>"); break;
-		case '\x02': rc = sf_buf_adds(&b, "</mark>"); break;
-		case '<': rc = sf_buf_adds(&b, "&lt;"); break;
-		case '>': rc = sf_buf_adds(&b, "&gt;"); break;
-		case '&': rc = sf_buf_adds(&b, "&amp;"); break;
-		case '"': rc = sf_buf_adds(&b, "&quot;"); break;
-		default: rc = sf_buf_addch(&b, *p);
+		case '\x01': rep = "<mark>"; break;
+		case '\x02': rep = "</mark>"; break;
+		case '<': rep = "&lt;"; break;
+		case '>': rep = "&gt;"; break;
+		case '&': rep = "&amp;"; break;
+		case '"': rep = "&quot;"; break;
+		default: continue;
 		}
+		/* plain text goes in runs, not a byte at a time */
+		rc = sf_buf_add(&b, run, (size_t)(p - run));
+		if (!rc) rc = sf_buf_adds(&b, rep);
+		run = p + 1;
 	}
+	if (!rc && s) rc = sf_buf_adds(&b, run);
 	return sf_buf_detach(&b, NULL);
 }
 

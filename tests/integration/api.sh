@@ -54,6 +54,15 @@ echo "server at $ADDR"
 $PY tests/integration/api_test.py "$ADDR" $WORK/setup.json || { grep -v "^files" $WORK/serve.err | head -30; fail "api_test.py"; }
 echo "ok: api_test.py"
 
+# the CLI works on the store while the server runs: a user and a token made now work at once
+echo 'livepass123' | "$SUFLER" user add live --role viewer --password-stdin --data $D >/dev/null || fail "user add while serving"
+LIVE=$("$SUFLER" token create --data $D --user live --scope search 2>/dev/null) || fail "token create while serving"
+check "a token made by the CLI while serving works" test "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $LIVE" "$ADDR/api/v1/search?q=x")" = 200
+ID=$("$SUFLER" token list --data $D | awk -v p="${LIVE:0:10}" '$3 == p {print $1}')
+"$SUFLER" token revoke --data $D "$ID" >/dev/null || fail "token revoke while serving"
+sleep 5.5 # the server caches a token's verdict for at most 5 s (SF_AUTH_CACHE_MS)
+check "a token revoked by the CLI is refused" test "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $LIVE" "$ADDR/api/v1/search?q=x")" = 401
+
 # SIGHUP: a lower rate limit from the file takes effect without a restart
 printf '[limits]\nupload = 2M\ntoken_rps = 2\ntoken_burst = 3\n' > $CONF
 kill -HUP $PID

@@ -320,7 +320,9 @@ if expect("multipart upload", r, 202):
         if search_ids(T["op_search"], "маркерзагрузки")[0] or not search_ids(T["op_search"], "маркерзамены")[0]:
             fail("a re-uploaded file did not replace its earlier version")
 r = request("POST", "/api/v1/documents", token=T["op_write"],
-            body={"documents": [{"id": "faq-1", "title": "Вопрос про VPN", "text": "маркерджейсон: как подключить VPN"}],
+            body={"documents": [{"id": "faq-1", "title": "Вопрос про VPN", "text": "маркерджейсон: как подключить VPN"},
+                                {"id": "faq-2", "title": "<b>HTML</b>",
+                                 "text": "маркерэкрана: <script>alert(1)</script> & \"кавычки\""}],
                   "acl": ""})
 if expect("JSON upload", r, 202):
     job = wait_job(r.json()["job"]["id"], T["op_read"])
@@ -336,6 +338,11 @@ if expect("JSON upload", r, 202):
         if hits:
             fail("deleted document still found")
         expect("delete again", request("DELETE", f"/api/v1/documents/{jd}", token=T["op_write"]), 404)
+    # snippets are HTML: the document's own markup comes back escaped, only <mark> is real
+    hits, _ = search_ids(T["viewer_search"], "маркерэкрана")
+    sn = hits[0]["snippet"] if hits else ""
+    if "<script>" in sn or "&lt;script&gt;" not in sn or "&amp;" not in sn or "<mark>" not in sn:
+        fail(f"snippet not escaped as HTML: {sn!r}")
 for what, payload in [("no documents", {"documents": []}), ("documents not array", {"documents": "x"}),
                       ("doc without id", {"documents": [{"text": "t"}]}),
                       ("doc id wrong type", {"documents": [{"id": 5, "text": "t"}]}),
