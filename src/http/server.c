@@ -83,6 +83,7 @@ struct sf_tctx *sf_http_tctx(struct sf_http *h)
 #define TCACHE 64
 struct tcache_entry {
 	uint64_t key;
+	char token[129];     /* the token itself: a verdict is reused only for the same token */
 	int64_t until_ms;
 	unsigned gen;
 	struct sf_principal p;
@@ -303,15 +304,19 @@ static bool authenticate_token(struct sf_req *r, const char *tok, size_t len)
 	struct tcache_entry *c = &r->t->tcache[key % TCACHE];
 	int64_t now = sf_wall_ms();
 	unsigned gen = atomic_load(&auth_gen);
-	/* The cache keys on a 64-bit hash of the token; a verdict is reused only for the same hash
-	 * and generation, within SF_AUTH_CACHE_MS. */
-	if (c->key == key && c->until_ms > now && c->gen == gen) {
+	/* A verdict is reused only for the same token (compared in full, in constant time) and
+	 * generation, within SF_AUTH_CACHE_MS. */
+	if (len <= 128 && c->key == key && c->until_ms > now && c->gen == gen &&
+	    sf_auth_equal(c->token, strlen(c->token), tok, len)) {
 		sf_auth_principal_copy(&r->who, &c->p);
 		return r->who.ok;
 	}
 	enum sf_err rc = sf_auth_token(sf_engine_reader_store(r->t->rd), tok, len, &r->who);
 	if (rc && rc != SF_ERR_INVALID) return false;
+	if (len > 128) return r->who.ok; /* not cached (no valid token is that long) */
 	c->key = key;
+	memcpy(c->token, tok, len);
+	c->token[len] = 0;
 	c->until_ms = now + SF_AUTH_CACHE_MS;
 	c->gen = gen;
 	sf_auth_principal_copy(&c->p, &r->who);
