@@ -22,6 +22,7 @@ struct sf_store {
 	sqlite3_stmt *st[SF_STORE_MAIN_SLOTS];
 	bool in_tx;
 	bool in_read;            /* sf_store_read_begin's transaction is open */
+	bool main_used, svc_used; /* a statement of st[] / svc[] ran since the last reset_all */
 	sqlite3_stmt *svc[SF_STORE_SVC_SLOTS];
 	int64_t last_doc;        /* the document the last put stored or found unchanged */
 };
@@ -35,6 +36,8 @@ void sf_store__bind_text(sqlite3_stmt *q, int i, const char *v);
 struct sf_str sf_store__col(sqlite3_stmt *q, int i);
 /* Deletes a document's chunks and logs each delete. */
 enum sf_err sf_store__drop_chunks(struct sf_store *s, int64_t doc_id, struct sf_buf *err);
+/* The audit log's file beside the store file store_path: "<its folder>/audit.db". */
+void sf_store__audit_path(const char *store_path, char *out, size_t cap);
 /* Resets every prepared statement of the connection (ends its read transaction). */
 void sf_store__reset_all(struct sf_store *s);
 /* A write outside an open transaction gets its own (own = true); op_end commits or rolls back. */

@@ -265,8 +265,12 @@ enum sf_err sf_store__exec(struct sf_store *s, const char *sql, struct sf_buf *e
 static sqlite3_stmt *stmt(struct sf_store *s, enum stmt_id id)
 {
 	/* a service statement left on a row would hold a stale read snapshot (see store_svc.c) */
-	for (int i = 0; i < SF_STORE_SVC_SLOTS; i++)
-		if (s->svc[i] && sqlite3_stmt_busy(s->svc[i])) sqlite3_reset(s->svc[i]);
+	if (s->svc_used) {
+		for (int i = 0; i < SF_STORE_SVC_SLOTS; i++)
+			if (s->svc[i] && sqlite3_stmt_busy(s->svc[i])) sqlite3_reset(s->svc[i]);
+		s->svc_used = false;
+	}
+	s->main_used = true;
 	sqlite3_stmt *q = s->st[id];
 	sqlite3_reset(q);
 	sqlite3_clear_bindings(q);
@@ -314,12 +318,17 @@ static enum sf_err migrate(struct sf_store *s, struct sf_buf *err)
  * drop their memory map and page cache of it (SQLite does so when another connection changed
  * the database). Kept apart, searches never notice the audit log growing.
  */
+void sf_store__audit_path(const char *store_path, char *out, size_t cap)
+{
+	const char *slash = strrchr(store_path, '/');
+	if (slash) snprintf(out, cap, "%.*s/audit.db", (int)(slash - store_path), store_path);
+	else snprintf(out, cap, "audit.db");
+}
+
 static enum sf_err attach_audit(struct sf_store *s, struct sf_buf *err)
 {
-	char dir[4096];
-	const char *slash = strrchr(s->path, '/');
-	if (slash) snprintf(dir, sizeof dir, "%.*s/audit.db", (int)(slash - s->path), s->path);
-	else snprintf(dir, sizeof dir, "audit.db");
+	char dir[4200];
+	sf_store__audit_path(s->path, dir, sizeof dir);
 	sqlite3_stmt *q;
 	if (sqlite3_prepare_v2(s->db, "ATTACH DATABASE ?1 AS aud", -1, &q, NULL) != SQLITE_OK)
 		return db_err(s, err, "attaching the audit log");
@@ -1058,10 +1067,13 @@ enum sf_err sf_store_delete_doc_id(struct sf_store *s, int64_t id, struct sf_buf
 
 void sf_store__reset_all(struct sf_store *s)
 {
-	for (int i = 0; i < ST__COUNT; i++)
+	/* only the arrays used since the last reset: this runs before every service statement and
+	 * after every request, and most of the time nothing is left open */
+	for (int i = 0; s->main_used && i < ST__COUNT; i++)
 		if (s->st[i] && sqlite3_stmt_busy(s->st[i])) sqlite3_reset(s->st[i]);
-	for (int i = 0; i < SF_STORE_SVC_SLOTS; i++)
+	for (int i = 0; s->svc_used && i < SF_STORE_SVC_SLOTS; i++)
 		if (s->svc[i] && sqlite3_stmt_busy(s->svc[i])) sqlite3_reset(s->svc[i]);
+	s->main_used = s->svc_used = false;
 }
 
 void sf_store_idle(struct sf_store *s)

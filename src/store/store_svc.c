@@ -104,6 +104,7 @@ _Static_assert(SV__COUNT <= SF_STORE_SVC_SLOTS, "more service statements than sl
 static sqlite3_stmt *svc(struct sf_store *s, enum svc_id id, struct sf_buf *err)
 {
 	sf_store__reset_all(s);
+	s->svc_used = true;
 	sqlite3_stmt *q = s->svc[id];
 	if (!q) {
 		if (sqlite3_prepare_v3(s->db, svc_sql[id], -1, SQLITE_PREPARE_PERSISTENT, &s->svc[id], NULL) !=
@@ -625,6 +626,46 @@ enum sf_err sf_store_jobs_count(struct sf_store *s, uint64_t *queued, uint64_t *
 
 /* ---- backup ---- */
 
+/* Copies the attached database schema ("main" or "aud") of s into a new file at path, page
+ * steps at a time so writers get the lock between them (a write restarts the copy), then makes
+ * it one self-contained file (no WAL) and checks it. The file is removed on failure. */
+static enum sf_err copy_db(struct sf_store *s, const char *schema, const char *path, struct sf_buf *err)
+{
+	sqlite3 *dst = NULL;
+	if (sqlite3_open_v2(path, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
+		sf_errf(err, "backup: cannot create %s: %s", path, dst ? sqlite3_errmsg(dst) : "out of memory");
+		sqlite3_close(dst);
+		return SF_ERR_IO;
+	}
+	enum sf_err e = SF_OK;
+	sqlite3_backup *b = sqlite3_backup_init(dst, "main", s->db, schema);
+	if (!b) {
+		sf_errf(err, "backup: %s", sqlite3_errmsg(dst));
+		e = SF_ERR_STORE;
+	} else {
+		int rc;
+		while ((rc = sqlite3_backup_step(b, 1024)) == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+			if (rc != SQLITE_OK) sqlite3_sleep(20);
+		if (rc != SQLITE_DONE) {
+			sf_errf(err, "backup: copying %s: %s", path, sqlite3_errstr(rc));
+			e = SF_ERR_STORE;
+		}
+		sqlite3_backup_finish(b);
+	}
+	if (!e) {
+		char *msg = NULL;
+		if (sqlite3_exec(dst, "PRAGMA journal_mode=DELETE; PRAGMA integrity_check;", NULL, NULL, &msg) !=
+		    SQLITE_OK) {
+			sf_errf(err, "backup: checking %s: %s", path, msg ? msg : "?");
+			e = SF_ERR_STORE;
+		}
+		sqlite3_free(msg);
+	}
+	sqlite3_close(dst);
+	if (e) remove(path);
+	return e;
+}
+
 enum sf_err sf_store_backup(struct sf_store *s, const char *path, struct sf_buf *err)
 {
 	FILE *f = fopen(path, "r");
@@ -634,75 +675,17 @@ enum sf_err sf_store_backup(struct sf_store *s, const char *path, struct sf_buf 
 		return SF_ERR_EXISTS;
 	}
 	/* the copy's audit.db must not be the store's own */
-	const char *ps = strrchr(path, '/'), *ss = strrchr(s->path, '/');
-	size_t pl = ps ? (size_t)(ps - path) : 0, sl = ss ? (size_t)(ss - s->path) : 0;
-	if (pl == sl && strncmp(path, s->path, pl) == 0) {
+	char apath[4200], own[4200];
+	sf_store__audit_path(path, apath, sizeof apath);
+	sf_store__audit_path(s->path, own, sizeof own);
+	if (strcmp(apath, own) == 0) {
 		sf_errf(err, "backup: %s is in the store's own folder; back up into another folder", path);
 		return SF_ERR_INVALID;
 	}
-	sqlite3 *dst = NULL;
-	enum sf_err e = SF_OK;
-	if (sqlite3_open_v2(path, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
-		sf_errf(err, "backup: cannot create %s: %s", path, dst ? sqlite3_errmsg(dst) : "out of memory");
-		sqlite3_close(dst);
-		return SF_ERR_IO;
-	}
-	sqlite3_backup *b = sqlite3_backup_init(dst, "main", s->db, "main");
-	if (!b) {
-		sf_errf(err, "backup: %s", sqlite3_errmsg(dst));
-		e = SF_ERR_STORE;
-	} else {
-		/* Pages in steps so writers get the lock between them; a write restarts the copy. */
-		int rc;
-		while ((rc = sqlite3_backup_step(b, 1024)) == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
-			if (rc != SQLITE_OK) sqlite3_sleep(20);
-		if (rc != SQLITE_DONE) {
-			sf_errf(err, "backup: copying: %s", sqlite3_errstr(rc));
-			e = SF_ERR_STORE;
-		}
-		sqlite3_backup_finish(b);
-	}
-	if (!e) {
-		/* A backup is one self-contained file: no WAL beside it. */
-		char *msg = NULL;
-		if (sqlite3_exec(dst, "PRAGMA journal_mode=DELETE; PRAGMA integrity_check;", NULL, NULL, &msg) !=
-		    SQLITE_OK) {
-			sf_errf(err, "backup: checking the copy: %s", msg ? msg : "?");
-			e = SF_ERR_STORE;
-		}
-		sqlite3_free(msg);
-	}
-	sqlite3_close(dst);
-	if (e) {
-		remove(path);
-		return e;
-	}
-	/* the audit log, beside the copy */
-	char apath[4200];
-	const char *slash = strrchr(path, '/');
-	if (slash) snprintf(apath, sizeof apath, "%.*s/audit.db", (int)(slash - path), path);
-	else snprintf(apath, sizeof apath, "audit.db");
+	enum sf_err e = copy_db(s, "main", path, err);
+	if (e) return e;
 	remove(apath);
-	if (sqlite3_open_v2(apath, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
-		sf_errf(err, "backup: cannot create %s", apath);
-		sqlite3_close(dst);
-		remove(path);
-		return SF_ERR_IO;
-	}
-	b = sqlite3_backup_init(dst, "main", s->db, "aud");
-	int rc = SQLITE_ERROR;
-	if (b) {
-		while ((rc = sqlite3_backup_step(b, 1024)) == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
-			if (rc != SQLITE_OK) sqlite3_sleep(20);
-		sqlite3_backup_finish(b);
-	}
-	if (rc == SQLITE_DONE) sqlite3_exec(dst, "PRAGMA journal_mode=DELETE", NULL, NULL, NULL);
-	sqlite3_close(dst);
-	if (rc != SQLITE_DONE) {
-		sf_errf(err, "backup: copying the audit log: %s", sqlite3_errstr(rc));
-		remove(apath);
-		remove(path);
-		return SF_ERR_STORE;
-	}
-	return SF_OK;
+	e = copy_db(s, "aud", apath, err);
+	if (e) remove(path);
+	return e;
 }
