@@ -179,16 +179,9 @@ void sf_jw_raw(struct sf_jw *w, const char *json, size_t n)
 void sf_jw_list(struct sf_jw *w, const char *s, size_t n)
 {
 	sf_jw_arr(w);
-	size_t i = 0;
-	while (i < n) {
-		size_t j = i;
-		while (j < n && s[j] != ',') j++;
-		size_t a = i, z = j;
-		while (a < z && s[a] == ' ') a++;
-		while (z > a && s[z - 1] == ' ') z--;
-		if (z > a) sf_jw_strn(w, s + a, z - a);
-		i = j + 1;
-	}
+	struct sf_str rest = { s, n }, it;
+	while (sf_str_next_item(&rest, ',', &it))
+		if (it.len) sf_jw_strn(w, it.ptr, it.len);
 	sf_jw_arr_end(w);
 }
 

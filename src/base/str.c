@@ -24,6 +24,20 @@ bool sf_str_eq_c(struct sf_str a, const char *cstr)
 	return sf_str_eq(a, sf_str_c(cstr));
 }
 
+bool sf_str_next_item(struct sf_str *rest, char sep, struct sf_str *item)
+{
+	if (!rest->ptr) return false;
+	const char *p = rest->ptr, *end = p + rest->len;
+	const char *e = memchr(p, sep, rest->len);
+	const char *a = p, *b = e ? e : end;
+	while (a < b && *a == ' ') a++;
+	while (b > a && b[-1] == ' ') b--;
+	*item = (struct sf_str){ a, (size_t)(b - a) };
+	if (e) *rest = (struct sf_str){ e + 1, (size_t)(end - e - 1) };
+	else *rest = (struct sf_str){ NULL, 0 };
+	return true;
+}
+
 void sf_buf_init(struct sf_buf *b, size_t max)
 {
 	b->ptr = sf_buf_empty_;

@@ -27,6 +27,12 @@ struct sf_str {
 struct sf_str sf_str_c(const char *cstr);
 bool sf_str_eq(struct sf_str a, struct sf_str b);
 bool sf_str_eq_c(struct sf_str a, const char *cstr);
+/*
+ * Lists like "a, b,c": the next item of *rest (separated by sep, spaces around it trimmed) into
+ * *item, and *rest moved past it; false once the list is used up. Empty items are returned as
+ * such (callers skip them). Start with rest = sf_str_c(list) (NULL gives no items).
+ */
+bool sf_str_next_item(struct sf_str *rest, char sep, struct sf_str *item);
 
 /* Default maximum of a buffer: 1 GiB. */
 #define SF_BUF_MAX_DEFAULT ((size_t)1 << 30)

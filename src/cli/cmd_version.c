@@ -1,10 +1,10 @@
 /* cli/cmd_version.c: `sufler version`. */
-#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <stdlib.h>
 
 #include "cli/cli.h"
+#include "http/http.h"
 
 const char *sf_cli_data_dir(const char *flag)
 {
@@ -13,37 +13,18 @@ const char *sf_cli_data_dir(const char *flag)
 	if (env && *env) return env;
 	env = getenv("SUFLER_SERVER_DATA");
 	if (env && *env) return env;
-	/* the server's config file ($SUFLER_CONFIG), so `user` and `token` on a server host find
-	 * the server's data folder without --data */
+	/* the server's config file ($SUFLER_CONFIG), read with the server's own settings table, so
+	 * `user` and `token` on a server host find the server's data folder without --data */
 	static char from_config[4096];
 	const char *cfg = getenv("SUFLER_CONFIG");
 	if (cfg && *cfg && !from_config[0]) {
-		FILE *f = fopen(cfg, "r");
-		char line[4200];
-		bool server = false;
-		while (f && fgets(line, sizeof line, f)) {
-			char *p = line;
-			while (*p == ' ' || *p == '\t') p++;
-			if (*p == '[') {
-				server = strncmp(p, "[server]", 8) == 0;
-				continue;
-			}
-			if (!server || strncmp(p, "data", 4) != 0) continue;
-			p += 4;
-			while (*p == ' ' || *p == '\t') p++;
-			if (*p != '=') continue;
-			p++;
-			while (*p == ' ' || *p == '\t') p++;
-			p[strcspn(p, "\r\n")] = 0;
-			size_t n = strlen(p);
-			while (n && (p[n - 1] == ' ' || p[n - 1] == '\t')) p[--n] = 0;
-			if (n >= 2 && (p[0] == '"' || p[0] == '\'') && p[n - 1] == p[0]) {
-				p[n - 1] = 0;
-				p++;
-			}
-			snprintf(from_config, sizeof from_config, "%s", p);
-		}
-		if (f) fclose(f);
+		size_t n;
+		const struct sf_cfg_def *defs = sf_http_settings(&n);
+		struct sf_config *c = NULL;
+		if (sf_config_load(defs, n, cfg, NULL, 0, NULL, &c, NULL) == SF_OK &&
+		    sf_config_origin(c, "server.data") == SF_CFG_FILE)
+			snprintf(from_config, sizeof from_config, "%s", sf_config_str(c, "server.data"));
+		sf_config_unref(c);
 	}
 	if (from_config[0]) return from_config;
 	return "./sufler-data";

@@ -103,31 +103,16 @@ static void reply_user(struct sf_req *r, const char *name, unsigned status)
 	sf_reply(r, status);
 }
 
-/* A string field (NULL when absent); false (400 sent) when of another type. */
-static bool opt_str(struct sf_req *r, json_t *o, const char *key, const char **out)
-{
-	json_t *v = json_object_get(o, key);
-	*out = NULL;
-	if (!v) return true;
-	if (!json_is_string(v)) {
-		sf_reply_err(r, E_INVALID, "field '%s' must be a string", key);
-		return false;
-	}
-	*out = json_string_value(v);
-	return true;
-}
-
 void admin_user_add(struct sf_req *r)
 {
 	json_t *j = sf_req_json(r);
 	if (!j) return;
 	const char *name, *pass, *role;
 	char groups[1100] = "";
-	if (!opt_str(r, j, "name", &name) || !opt_str(r, j, "password", &pass) || !opt_str(r, j, "role", &role)) goto out;
-	if (!name || !pass || !role) {
-		sf_reply_err(r, E_INVALID, "fields 'name', 'password' and 'role' are required");
+	if (!sf_req_jstr(r, j, "name", 64, true, &name) ||
+	    !sf_req_jstr(r, j, "password", SF_AUTH_MAX_PASSWORD, true, &pass) ||
+	    !sf_req_jstr(r, j, "role", 16, true, &role))
 		goto out;
-	}
 	json_t *g = json_object_get(j, "groups");
 	if (g && !groups_arg(r, g, groups, sizeof groups)) goto out;
 	struct sf_buf err = SF_BUF_INIT;
@@ -153,7 +138,9 @@ void admin_user_patch(struct sf_req *r)
 	char groups[1100];
 	bool has_groups = false;
 	int disabled = -1;
-	if (!opt_str(r, j, "password", &pass) || !opt_str(r, j, "role", &role)) goto out;
+	if (!sf_req_jstr(r, j, "password", SF_AUTH_MAX_PASSWORD, false, &pass) ||
+	    !sf_req_jstr(r, j, "role", 16, false, &role))
+		goto out;
 	json_t *g = json_object_get(j, "groups");
 	if (g) {
 		if (!groups_arg(r, g, groups, sizeof groups)) goto out;
@@ -266,11 +253,7 @@ void admin_token_add(struct sf_req *r)
 	const char *user, *name;
 	unsigned scopes = 0;
 	int64_t days = 0;
-	if (!opt_str(r, j, "user", &user) || !opt_str(r, j, "name", &name)) goto out;
-	if (!user) {
-		sf_reply_err(r, E_INVALID, "field 'user' is required");
-		goto out;
-	}
+	if (!sf_req_jstr(r, j, "user", 64, true, &user) || !sf_req_jstr(r, j, "name", 128, false, &name)) goto out;
 	json_t *sc = json_object_get(j, "scopes");
 	if (!json_is_array(sc) || json_array_size(sc) == 0) {
 		sf_reply_err(r, E_INVALID, "field 'scopes' must be a non-empty array of scope names");
@@ -295,10 +278,6 @@ void admin_token_add(struct sf_req *r)
 			goto out;
 		}
 		days = json_integer_value(ex);
-	}
-	if (name && strlen(name) > 128) {
-		sf_reply_err(r, E_INVALID, "field 'name' is longer than 128 bytes");
-		goto out;
 	}
 	char secret[64];
 	int64_t id = 0;
@@ -489,12 +468,6 @@ void admin_system(struct sf_req *r)
 	struct sf_index_stats is;
 	sf_snapshot_stats(snap, &is);
 	sf_snapshot_release(snap);
-	long rss = 0, pages = 0;
-	FILE *f = fopen("/proc/self/statm", "r");
-	if (f) {
-		if (fscanf(f, "%ld %ld", &pages, &rss) != 2) rss = 0;
-		fclose(f);
-	}
 	struct sf_config *cfg = sf_http_config(h);
 	struct sf_jw w;
 	sf_req_jw(r, &w);
@@ -519,14 +492,8 @@ void admin_system(struct sf_req *r)
 	sf_jw_kint(&w, "jobs_queued", (int64_t)queued);
 	sf_jw_kint(&w, "jobs_running", (int64_t)running);
 	sf_jw_obj_end(&w);
-	sf_jw_kint(&w, "rss_bytes", (int64_t)rss * sysconf(_SC_PAGESIZE));
-	int fds = 0;
-	char p[64];
-	for (int fd = 0; fd < 65536 && fd < 4096; fd++) {
-		snprintf(p, sizeof p, "/proc/self/fd/%d", fd);
-		if (access(p, F_OK) == 0) fds++;
-	}
-	sf_jw_kint(&w, "open_fds", fds);
+	sf_jw_kint(&w, "rss_bytes", sf_proc_rss_bytes());
+	sf_jw_kint(&w, "open_fds", sf_proc_open_fds());
 	sf_jw_obj_end(&w);
 	sf_config_unref(cfg);
 	sf_reply(r, 200);

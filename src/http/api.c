@@ -51,31 +51,6 @@ void api_metrics(struct sf_req *r)
 
 /* ---- auth ---- */
 
-/* A string member of o, or NULL; sends 400 and sets *bad when present with another type or
- * past max bytes. */
-static const char *jstr(struct sf_req *r, json_t *o, const char *key, size_t max, bool required, bool *bad)
-{
-	json_t *v = json_object_get(o, key);
-	if (!v || json_is_null(v)) {
-		if (required && !*bad) {
-			sf_reply_err(r, E_INVALID, "field '%s' is required", key);
-			*bad = true;
-		}
-		return NULL;
-	}
-	if (!json_is_string(v)) {
-		if (!*bad) sf_reply_err(r, E_INVALID, "field '%s' must be a string", key);
-		*bad = true;
-		return NULL;
-	}
-	if (json_string_length(v) > max) {
-		if (!*bad) sf_reply_err(r, E_INVALID, "field '%s' is longer than %zu bytes", key, max);
-		*bad = true;
-		return NULL;
-	}
-	return json_string_value(v);
-}
-
 static void user_json(struct sf_jw *w, const struct sf_principal *p)
 {
 	sf_jw_obj(w);
@@ -103,10 +78,10 @@ void api_login(struct sf_req *r)
 	}
 	json_t *j = sf_req_json(r);
 	if (!j) return;
-	bool bad = false;
-	const char *user = jstr(r, j, "user", 64, true, &bad);
-	const char *pass = jstr(r, j, "password", SF_AUTH_MAX_PASSWORD, true, &bad);
-	if (bad) goto out;
+	const char *user, *pass;
+	if (!sf_req_jstr(r, j, "user", 64, true, &user) ||
+	    !sf_req_jstr(r, j, "password", SF_AUTH_MAX_PASSWORD, true, &pass))
+		goto out;
 	struct sf_store *st = sf_engine_reader_store(r->t->rd);
 	enum sf_err rc = sf_auth_login(st, user, pass, strlen(pass), &r->who);
 	if (rc == SF_ERR_INVALID) {
@@ -183,10 +158,10 @@ void api_password(struct sf_req *r)
 	}
 	json_t *j = sf_req_json(r);
 	if (!j) return;
-	bool bad = false;
-	const char *old = jstr(r, j, "old_password", SF_AUTH_MAX_PASSWORD, true, &bad);
-	const char *nw = jstr(r, j, "new_password", SF_AUTH_MAX_PASSWORD, true, &bad);
-	if (bad) goto out;
+	const char *old, *nw;
+	if (!sf_req_jstr(r, j, "old_password", SF_AUTH_MAX_PASSWORD, true, &old) ||
+	    !sf_req_jstr(r, j, "new_password", SF_AUTH_MAX_PASSWORD, true, &nw))
+		goto out;
 	struct sf_store *st = sf_engine_reader_store(r->t->rd);
 	struct sf_principal check;
 	if (sf_auth_login(st, r->who.name, old, strlen(old), &check) != SF_OK) {

@@ -41,24 +41,17 @@ enum sf_role sf_role_parse(const char *s)
 bool sf_scopes_parse(const char *s, unsigned *out, struct sf_buf *err)
 {
 	unsigned m = 0;
-	while (s && *s) {
-		const char *e = strchr(s, ',');
-		size_t n = e ? (size_t)(e - s) : strlen(s);
-		while (n && *s == ' ') s++, n--;
-		while (n && s[n - 1] == ' ') n--;
-		if (n) {
-			size_t i = 0;
-			for (; i < NSCOPES; i++)
-				if (strlen(scope_names[i].name) == n && memcmp(scope_names[i].name, s, n) == 0) break;
-			if (i == NSCOPES) {
-				sf_errf(err, "unknown scope '%.*s' (known: search, documents:read, documents:write, "
-					     "sources:read, admin)", (int)n, s);
-				return false;
-			}
-			m |= scope_names[i].bit;
+	struct sf_str rest = sf_str_c(s), it;
+	while (sf_str_next_item(&rest, ',', &it)) {
+		if (!it.len) continue;
+		size_t i = 0;
+		while (i < NSCOPES && !sf_str_eq_c(it, scope_names[i].name)) i++;
+		if (i == NSCOPES) {
+			sf_errf(err, "unknown scope '" SF_STR_FMT "' (known: search, documents:read, documents:write, "
+				     "sources:read, admin)", SF_STR_ARG(it));
+			return false;
 		}
-		if (!e) break;
-		s = e + 1;
+		m |= scope_names[i].bit;
 	}
 	*out = m;
 	return true;
@@ -94,27 +87,21 @@ bool sf_auth_groups_normalize(const char *s, char *out, size_t cap)
 	size_t o = 0, count = 0;
 	if (!cap) return false;
 	out[0] = 0;
-	while (s && *s) {
-		const char *e = strchr(s, ',');
-		size_t n = e ? (size_t)(e - s) : strlen(s);
-		while (n && *s == ' ') s++, n--;
-		while (n && s[n - 1] == ' ') n--;
-		if (n) {
-			if (n > 64 || ++count > SF_AUTH_MAX_GROUPS) return false;
-			for (size_t i = 0; i < n; i++) {
-				char c = s[i];
-				if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-				      c == '.' || c == '_' || c == ':' || c == '-' || (c == '*' && n == 1)))
-					return false;
-			}
-			if (o + n + 2 > cap) return false;
-			if (o) out[o++] = ',';
-			memcpy(out + o, s, n);
-			o += n;
-			out[o] = 0;
+	struct sf_str rest = sf_str_c(s), it;
+	while (sf_str_next_item(&rest, ',', &it)) {
+		if (!it.len) continue;
+		if (it.len > 64 || ++count > SF_AUTH_MAX_GROUPS) return false;
+		for (size_t i = 0; i < it.len; i++) {
+			char c = it.ptr[i];
+			if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+			      c == '_' || c == ':' || c == '-' || (c == '*' && it.len == 1)))
+				return false;
 		}
-		if (!e) break;
-		s = e + 1;
+		if (o + it.len + 2 > cap) return false;
+		if (o) out[o++] = ',';
+		memcpy(out + o, it.ptr, it.len);
+		o += it.len;
+		out[o] = 0;
 	}
 	return true;
 }
@@ -398,19 +385,12 @@ enum sf_err sf_auth_session_end(struct sf_store *st, const char *sid, size_t len
 
 bool sf_auth_can_see(const struct sf_principal *p, const char *acl, size_t len)
 {
-	if (len == 0) return true;
-	if (p->all_groups) return true;
-	size_t i = 0;
-	while (i < len) {
-		size_t j = i;
-		while (j < len && acl[j] != ',') j++;
-		size_t a = i, b = j;
-		while (a < b && acl[a] == ' ') a++;
-		while (b > a && acl[b - 1] == ' ') b--;
-		if (b - a == 6 && memcmp(acl + a, "public", 6) == 0) return true;
+	if (len == 0 || p->all_groups) return true;
+	struct sf_str rest = { acl, len }, it;
+	while (sf_str_next_item(&rest, ',', &it)) {
+		if (sf_str_eq_c(it, "public")) return true;
 		for (size_t g = 0; g < p->ngroups; g++)
-			if (strlen(p->groups[g]) == b - a && memcmp(p->groups[g], acl + a, b - a) == 0) return true;
-		i = j + 1;
+			if (sf_str_eq_c(it, p->groups[g])) return true;
 	}
 	return false;
 }

@@ -67,7 +67,7 @@ struct sf_limits {
 	bool cookie_secure;
 	size_t queue_jobs;
 	int request_ms;
-	char trusted[512];      /* server.trusted_proxies, normalized "a,b" */
+	char trusted[512];      /* server.trusted_proxies: "a, b" */
 };
 
 /* Per-thread resources of the server's threads (created on first use). */
@@ -148,6 +148,9 @@ const char *sf_req_header(struct sf_req *r, const char *name);
 void sf_req_add_header(struct sf_req *r, const char *name, const char *value);
 /* The parsed JSON object body, or NULL (and a 400 sent). Caller json_decref's. */
 struct json_t *sf_req_json(struct sf_req *r);
+/* A string member of the JSON object o into *out (NULL when absent and not required); false,
+ * with a 400 sent, when missing but required, of another type, or longer than max bytes. */
+bool sf_req_jstr(struct sf_req *r, struct json_t *o, const char *key, size_t max, bool required, const char **out);
 /* Writes an audit event as the request's principal. */
 void sf_req_audit(struct sf_req *r, const char *action, const char *target, const char *detail, bool wait);
 /* The current config (a reference: sf_config_unref it). */
@@ -232,6 +235,9 @@ void sf_metrics_request(size_t route, unsigned status, double ms);
 void sf_metrics_search(double ms);
 void sf_metrics_error(const char *kind);
 void sf_metrics_job(const char *outcome);
+/* This process's resident memory and open descriptors (from /proc). */
+long sf_proc_rss_bytes(void);
+long sf_proc_open_fds(void);
 /* The Prometheus text of everything, plus the gauges of h. */
 void sf_metrics_render(struct sf_http *h, struct sf_buf *out);
 

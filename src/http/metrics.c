@@ -101,7 +101,7 @@ static void hist_lines(struct sf_buf *o, const char *name, const char *labels, s
 	add(o, "%s_count{%s} %llu\n", name, labels, (unsigned long long)atomic_load(&h->count));
 }
 
-static long rss_bytes(void)
+long sf_proc_rss_bytes(void)
 {
 	FILE *f = fopen("/proc/self/statm", "r");
 	long pages = 0, rss = 0;
@@ -112,7 +112,7 @@ static long rss_bytes(void)
 	return rss * sysconf(_SC_PAGESIZE);
 }
 
-static long open_fds(void)
+long sf_proc_open_fds(void)
 {
 	DIR *d = opendir("/proc/self/fd");
 	long n = 0;
@@ -185,9 +185,9 @@ void sf_metrics_render(struct sf_http *h, struct sf_buf *o)
 	add(o, "# HELP sufler_http_inflight Requests being served.\n# TYPE sufler_http_inflight gauge\n"
 	       "sufler_http_inflight %d\n", atomic_load(&h->inflight));
 	add(o, "# HELP process_resident_memory_bytes Resident memory.\n# TYPE process_resident_memory_bytes gauge\n"
-	       "process_resident_memory_bytes %ld\n", rss_bytes());
+	       "process_resident_memory_bytes %ld\n", sf_proc_rss_bytes());
 	add(o, "# HELP process_open_fds Open file descriptors.\n# TYPE process_open_fds gauge\n"
-	       "process_open_fds %ld\n", open_fds());
+	       "process_open_fds %ld\n", sf_proc_open_fds());
 	add(o, "# HELP process_start_time_seconds Start time since the epoch.\n# TYPE process_start_time_seconds gauge\n"
 	       "process_start_time_seconds %.3f\n", (double)h->started_ms / 1000);
 }

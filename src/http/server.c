@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/hash.h"
 #include "base/log.h"
 #include "base/mem.h"
 #include "base/time.h"
@@ -110,23 +111,15 @@ static void copy_limits(struct sf_limits *l, const struct sf_config *c)
 	l->cookie_secure = sf_config_bool(c, "auth.cookie_secure") || *sf_config_str(c, "server.tls_cert");
 	l->queue_jobs = (size_t)sf_config_int(c, "limits.queue_jobs");
 	l->request_ms = (int)sf_config_int(c, "limits.request_timeout") * 1000;
-	size_t o = 0;
-	const char *t = sf_config_str(c, "server.trusted_proxies");
-	for (; *t && o + 1 < sizeof l->trusted; t++)
-		if (*t != ' ') l->trusted[o++] = *t;
-	l->trusted[o] = 0;
+	snprintf(l->trusted, sizeof l->trusted, "%s", sf_config_str(c, "server.trusted_proxies"));
 }
 
 /* Is ip in the comma-separated list? */
 static bool in_list(const char *list, const char *ip, size_t n)
 {
-	while (*list) {
-		const char *e = strchr(list, ',');
-		size_t len = e ? (size_t)(e - list) : strlen(list);
-		if (len == n && memcmp(list, ip, n) == 0) return true;
-		if (!e) break;
-		list = e + 1;
-	}
+	struct sf_str rest = sf_str_c(list), it;
+	while (sf_str_next_item(&rest, ',', &it))
+		if (sf_str_eq(it, (struct sf_str){ ip, n })) return true;
 	return false;
 }
 
@@ -280,6 +273,27 @@ json_t *sf_req_json(struct sf_req *r)
 	return j;
 }
 
+bool sf_req_jstr(struct sf_req *r, json_t *o, const char *key, size_t max, bool required, const char **out)
+{
+	json_t *v = json_object_get(o, key);
+	*out = NULL;
+	if (!v || json_is_null(v)) {
+		if (!required) return true;
+		sf_reply_err(r, E_INVALID, "field '%s' is required", key);
+		return false;
+	}
+	if (!json_is_string(v)) {
+		sf_reply_err(r, E_INVALID, "field '%s' must be a string", key);
+		return false;
+	}
+	if (json_string_length(v) > max) {
+		sf_reply_err(r, E_INVALID, "field '%s' is longer than %zu bytes", key, max);
+		return false;
+	}
+	*out = json_string_value(v);
+	return true;
+}
+
 void sf_req_audit(struct sf_req *r, const char *action, const char *target, const char *detail, bool wait)
 {
 	struct sf_audit_rec ev = {
@@ -299,8 +313,7 @@ void sf_req_audit(struct sf_req *r, const char *action, const char *target, cons
 static bool authenticate_token(struct sf_req *r, const char *tok, size_t len)
 {
 	if (!r->t->tcache) r->t->tcache = sf_xcalloc(TCACHE, sizeof *r->t->tcache);
-	uint64_t key = 1469598103934665603ull;
-	for (size_t i = 0; i < len; i++) key = (key ^ (unsigned char)tok[i]) * 1099511628211ull;
+	uint64_t key = sf_hash64(tok, len, 0x746f6b);
 	struct tcache_entry *c = &r->t->tcache[key % TCACHE];
 	int64_t now = sf_wall_ms();
 	unsigned gen = atomic_load(&auth_gen);
@@ -940,9 +953,7 @@ void sf_ratelimit_free(struct sf_ratelimit *rl)
 
 bool sf_ratelimit_take(struct sf_ratelimit *rl, const char *key, double rate, double burst, int *retry_s)
 {
-	uint64_t k = 1469598103934665603ull;
-	for (const char *p = key; *p; p++) k = (k ^ (unsigned char)*p) * 1099511628211ull;
-	k |= 1;
+	uint64_t k = sf_hash64(key, strlen(key), 0x726c) | 1;
 	size_t i = (size_t)(k % RL_SLOTS);
 	pthread_mutex_t *m = &rl->lock[i % RL_STRIPES];
 	pthread_mutex_lock(m);

@@ -29,6 +29,25 @@ static void buf_limit_refuses_and_keeps(void **state)
 	sf_buf_release(&b);
 }
 
+static void list_items_trimmed(void **state)
+{
+	(void)state;
+	const char *want[] = { "a", "", "b c", "d", "" };
+	struct sf_str rest = sf_str_c(" a ,, b c,d ,"), it;
+	size_t n = 0;
+	while (sf_str_next_item(&rest, ',', &it)) {
+		assert_true(n < 5);
+		assert_true(sf_str_eq_c(it, want[n]));
+		n++;
+	}
+	assert_int_equal(n, 5);
+	rest = sf_str_c(NULL);
+	assert_false(sf_str_next_item(&rest, ',', &it));
+	rest = sf_str_c("solo");
+	assert_true(sf_str_next_item(&rest, ',', &it) && sf_str_eq_c(it, "solo"));
+	assert_false(sf_str_next_item(&rest, ',', &it));
+}
+
 static void crc32c_known_vector(void **state)
 {
 	/* The standard check value of CRC-32C over "123456789". */
@@ -51,6 +70,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(buf_grows_and_stays_terminated),
 		cmocka_unit_test(buf_limit_refuses_and_keeps),
+		cmocka_unit_test(list_items_trimmed),
 		cmocka_unit_test(crc32c_known_vector),
 		cmocka_unit_test(hash_differs_on_small_changes),
 	};
