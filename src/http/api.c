@@ -243,7 +243,8 @@ void api_search(struct sf_req *r)
 	/* The answer depends on these and on the index generation: the cache key. */
 	struct sf_buf key = SF_BUF_INIT;
 	uint64_t gen = atomic_load(&r->h->gen);
-	enum sf_err krc = sf_buf_addf(&key, "%lld\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f", (long long)k, kind ? kind : "",
+	enum sf_err krc = !r->h->cache ? SF_ERR_UNSUPPORTED : /* no cache: no key to build */
+			  sf_buf_addf(&key, "%lld\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f", (long long)k, kind ? kind : "",
 				      source ? source : "", lang ? lang : "", r->who.all_groups ? "*" : "", q);
 	for (size_t g = 0; !krc && !r->who.all_groups && g < r->who.ngroups; g++)
 		krc = sf_buf_addf(&key, "%s\x1e", r->who.groups[g]);
