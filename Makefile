@@ -11,7 +11,7 @@
 #   make bench-serve   the REST API under wrk beside a hello-world libmicrohttpd server
 
 CC ?= cc
-PKGS := libmicrohttpd libsodium icu-uc icu-i18n jansson sqlite3 hunspell libxml-2.0 libzip tesseract lept zlib
+PKGS := libmicrohttpd libsodium libcurl icu-uc icu-i18n jansson sqlite3 hunspell libxml-2.0 libzip tesseract lept zlib
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lstemmer -lcsv -lpthread -lm
 WARN := -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes -Wno-unused-parameter -Wno-missing-field-initializers -Werror
@@ -26,7 +26,7 @@ FUZZ_CFLAGS := $(BASE_CFLAGS) -O1 -fno-omit-frame-pointer -fsanitize=fuzzer-no-l
 # B and MODULES let a developer build a subset in a private folder while other modules are
 # being edited: make B=build-me MODULES="base text" build-me/asan/tests/text/test_analyze
 B ?= build
-MODULES ?= base text parse index store engine connect http
+MODULES ?= base text parse index store engine net connect http
 LIB_SRC := $(sort $(foreach m,$(MODULES),$(wildcard src/$(m)/*.c)))
 CLI_SRC := $(sort $(wildcard src/cli/*.c))
 UNIT_SRC := $(sort $(foreach m,$(MODULES),$(wildcard tests/unit/$(m)/test_*.c)))

@@ -30,6 +30,7 @@ int sf_cmd_user(int argc, char **argv);
 int sf_cmd_token(int argc, char **argv);
 int sf_cmd_backup(int argc, char **argv);
 int sf_cmd_restore(int argc, char **argv);
+int sf_cmd_sync(int argc, char **argv);
 
 struct sf_config;
 /* Loads serve's settings table from --config/$SUFLER_CONFIG, SUFLER_* and argv's flags (--listen

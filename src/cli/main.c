@@ -14,6 +14,7 @@ static const struct sf_cmd commands[] = {
 	{ "ingest", sf_cmd_ingest, "add files and folders (HTML, PDF, DOCX, XLSX, scans, ...) to the store and index" },
 	{ "extract", sf_cmd_extract, "show what ingestion makes of one file (type, text, structure, chunks)" },
 	{ "search", sf_cmd_search, "search the index and print ranked results with snippets" },
+	{ "sync", sf_cmd_sync, "read a service desk's tickets into the store: sync pyrus [--full]" },
 	{ "sources", sf_cmd_sources, "ingestion runs: counts, durations, failures" },
 	{ "reindex", sf_cmd_reindex, "rebuild the index from the store" },
 	{ "eval", sf_cmd_eval, "evaluate retrieval quality on a corpus and queries" },

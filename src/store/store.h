@@ -27,7 +27,7 @@
 /* Limits on what one document may bring. */
 #define SF_STORE_MAX_TEXT (64u << 20)   /* bytes of text per document */
 #define SF_STORE_MAX_FIELD 4096         /* bytes of title, url, ids, kind, lang, acl, category */
-#define SF_STORE_SCHEMA_VERSION 5
+#define SF_STORE_SCHEMA_VERSION 6
 
 struct sf_store;
 
@@ -351,5 +351,93 @@ enum sf_err sf_store_jobs_count(struct sf_store *st, uint64_t *queued, uint64_t 
  * store stays usable meanwhile), and of its audit log into audit.db beside path. SF_ERR_EXISTS
  * when path exists. */
 enum sf_err sf_store_backup(struct sf_store *st, const char *path, struct sf_buf *err) SF_WUR;
+
+
+/* ---- tickets from the service desks (schema 6; store_tickets.c) ----
+ * A ticket is kept as structure: its problem and resolution, outcome, category with who set
+ * it, people, times, steps, and its comments (external conversation apart from internal
+ * notes) and attachments, with the desk's raw JSON for audit. Strings borrowed for the call;
+ * NULL means empty. */
+
+struct sf_ticket_in {
+	const char *source, *ext_id, *form_id;
+	const char *subject, *problem, *resolution;
+	const char *outcome;        /* "open", "closed", "reopened" (open again after a close) */
+	int reopens;
+	const char *category, *category_id, *category_by;
+	const char *requester, *assignee;
+	int64_t created_ms, first_response_ms, closed_ms, modified_ms; /* 0: not known / not yet */
+	const char *steps, *fields, *raw; /* JSON texts */
+};
+
+struct sf_comment_in {
+	const char *ext_id;
+	int64_t created_ms;
+	const char *author, *author_id;
+	const char *role;           /* "requester", "staff", "bot" */
+	const char *channel;        /* "" for none */
+	bool internal;              /* an internal note: never shown to a requester */
+	const char *action;         /* "finished", "reopened" or "" */
+	const char *text;
+};
+
+struct sf_tfile_in {
+	const char *ext_id, *comment_id, *name;
+	int64_t size;
+	const char *doc_ext_id;     /* the document ingestion made of it ("" when none) */
+	const char *status;         /* "ok", "failed", "skipped", "pending" */
+	const char *reason;
+};
+
+/* Adds or replaces the ticket (source, ext_id) with exactly these comments and files.
+ * *id (may be NULL) gets its row id. Atomic. */
+enum sf_err sf_store_put_ticket(struct sf_store *st, const struct sf_ticket_in *t,
+				const struct sf_comment_in *comments, size_t ncomments,
+				const struct sf_tfile_in *files, size_t nfiles, int64_t *id,
+				struct sf_buf *err) SF_WUR;
+/* The stored ticket's last modification time; SF_ERR_NOTFOUND when there is none. */
+enum sf_err sf_store_ticket_modified(struct sf_store *st, const char *source, const char *ext_id,
+				     int64_t *modified_ms, struct sf_buf *err) SF_WUR;
+/* A stored attachment's status and document ("ok" and its doc_ext_id); SF_ERR_NOTFOUND. The
+ * strings are copied into status/doc (capacities given). */
+enum sf_err sf_store_ticket_file(struct sf_store *st, const char *source, const char *ticket_ext_id,
+				 const char *file_ext_id, char *status, size_t status_cap, char *doc,
+				 size_t doc_cap, struct sf_buf *err) SF_WUR;
+/* Sets a stored attachment's status, document and reason (after its download and ingestion). */
+enum sf_err sf_store_ticket_file_set(struct sf_store *st, const char *source, const char *ticket_ext_id,
+				     const char *file_ext_id, const char *status, const char *doc_ext_id,
+				     const char *reason, struct sf_buf *err) SF_WUR;
+/* Calls fn for every attachment of source whose status is "pending" (ticket id, file id, name). */
+enum sf_err sf_store_scan_pending_files(struct sf_store *st, const char *source,
+					int (*fn)(void *ctx, const char *ticket_ext_id, const char *file_ext_id,
+						  const char *name),
+					void *ctx, struct sf_buf *err) SF_WUR;
+/* Deletes a ticket with its comments and files (not its documents). SF_ERR_NOTFOUND. */
+enum sf_err sf_store_delete_ticket(struct sf_store *st, const char *source, const char *ext_id,
+				   struct sf_buf *err) SF_WUR;
+/* Calls fn with the external id and modification time of every ticket of source, by ext_id. */
+enum sf_err sf_store_scan_ticket_ids(struct sf_store *st, const char *source,
+				     int (*fn)(void *ctx, const char *ext_id, int64_t modified_ms), void *ctx,
+				     struct sf_buf *err) SF_WUR;
+/* Counts of tickets, comments and files of source. */
+enum sf_err sf_store_ticket_counts(struct sf_store *st, const char *source, uint64_t *tickets,
+				   uint64_t *comments, uint64_t *files, struct sf_buf *err) SF_WUR;
+
+/* ---- sync state of a source: cursors and failed items ---- */
+
+/* The value of key for source into val (replacing it); SF_ERR_NOTFOUND when unset. */
+enum sf_err sf_store_sync_get(struct sf_store *st, const char *source, const char *key,
+			      struct sf_buf *val, struct sf_buf *err) SF_WUR;
+enum sf_err sf_store_sync_set(struct sf_store *st, const char *source, const char *key,
+			      const char *value, struct sf_buf *err) SF_WUR;
+/* Records that item failed (attempts counted), or that it succeeded (the record goes). */
+enum sf_err sf_store_sync_failed(struct sf_store *st, const char *source, const char *item,
+				 const char *reason, struct sf_buf *err) SF_WUR;
+enum sf_err sf_store_sync_done(struct sf_store *st, const char *source, const char *item,
+			       struct sf_buf *err) SF_WUR;
+/* Calls fn for every failed item of source, oldest failure first. */
+enum sf_err sf_store_scan_sync_failures(struct sf_store *st, const char *source,
+					int (*fn)(void *ctx, const char *item, const char *reason, int attempts),
+					void *ctx, struct sf_buf *err) SF_WUR;
 
 #endif

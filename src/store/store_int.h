@@ -13,8 +13,10 @@
 
 /* Statements of store_sqlite.c (its enum stmt_id), prepared at open. */
 #define SF_STORE_MAIN_SLOTS 40
-/* Statements of store_svc.c, prepared on first use (see sf_store__svc). */
-#define SF_STORE_SVC_SLOTS 48
+/* Statements prepared on first use (sf_store__prep): store_svc.c's from 0, store_tickets.c's
+ * from SF_STORE_TK_BASE. */
+#define SF_STORE_SVC_SLOTS 80
+#define SF_STORE_TK_BASE 48
 
 struct sf_store {
 	sqlite3 *db;
@@ -38,6 +40,13 @@ struct sf_str sf_store__col(sqlite3_stmt *q, int i);
 enum sf_err sf_store__drop_chunks(struct sf_store *s, int64_t doc_id, struct sf_buf *err);
 /* The audit log's file beside the store file store_path: "<its folder>/audit.db". */
 void sf_store__audit_path(const char *store_path, char *out, size_t cap);
+/* The statement of slot (prepared from sql on first use), reset and unbound; every other
+ * statement of the connection is reset first. NULL (with err) when SQLite fails. */
+sqlite3_stmt *sf_store__prep(struct sf_store *s, int slot, const char *sql, struct sf_buf *err);
+/* Binds a C string, or NULL as SQL NULL, without copying. */
+void sf_store__bind_opt(sqlite3_stmt *q, int i, const char *v);
+/* Steps a write statement once; SF_ERR_EXISTS for a unique-key clash. */
+enum sf_err sf_store__step_write(struct sf_store *s, sqlite3_stmt *q, struct sf_buf *err, const char *what);
 /* Resets every prepared statement of the connection (ends its read transaction). */
 void sf_store__reset_all(struct sf_store *s);
 /* A write outside an open transaction gets its own (own = true); op_end commits or rolls back. */
@@ -51,5 +60,7 @@ enum sf_err sf_store__op_end(struct sf_store *s, bool own, enum sf_err rc, struc
 #define drop_chunks sf_store__drop_chunks
 #define op_begin sf_store__op_begin
 #define op_end sf_store__op_end
+#define bind_opt sf_store__bind_opt
+#define step_write sf_store__step_write
 
 #endif

@@ -94,39 +94,42 @@ static const char *const svc_sql[SV__COUNT] = {
 	[SV_JOBS_COUNT] = "SELECT COALESCE(SUM(state = 'queued'), 0), COALESCE(SUM(state = 'running'), 0) FROM jobs",
 };
 
-_Static_assert(SV__COUNT <= SF_STORE_SVC_SLOTS, "more service statements than slots");
+_Static_assert(SV__COUNT <= SF_STORE_TK_BASE, "more service statements than slots");
 
 /* The statement, prepared on first use, reset and unbound; NULL (with err) when SQLite fails.
  * Every other statement of the connection is reset first: a statement left on a row keeps a
  * read transaction open, and a write on a connection whose read snapshot is stale fails at once
  * with "database is locked" (SQLITE_BUSY_SNAPSHOT) instead of waiting. Slices of earlier calls
  * end here, as store.h says. */
-static sqlite3_stmt *svc(struct sf_store *s, enum svc_id id, struct sf_buf *err)
+sqlite3_stmt *sf_store__prep(struct sf_store *s, int slot, const char *sql, struct sf_buf *err)
 {
 	sf_store__reset_all(s);
 	s->svc_used = true;
-	sqlite3_stmt *q = s->svc[id];
+	sqlite3_stmt *q = s->svc[slot];
 	if (!q) {
-		if (sqlite3_prepare_v3(s->db, svc_sql[id], -1, SQLITE_PREPARE_PERSISTENT, &s->svc[id], NULL) !=
-		    SQLITE_OK) {
+		if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s->svc[slot], NULL) != SQLITE_OK) {
 			(void)db_err(s, err, "preparing a statement");
 			return NULL;
 		}
-		return s->svc[id];
+		return s->svc[slot];
 	}
 	sqlite3_reset(q);
 	sqlite3_clear_bindings(q);
 	return q;
 }
 
-static void bind_opt(sqlite3_stmt *q, int i, const char *v)
+static sqlite3_stmt *svc(struct sf_store *s, enum svc_id id, struct sf_buf *err)
+{
+	return sf_store__prep(s, id, svc_sql[id], err);
+}
+
+void sf_store__bind_opt(sqlite3_stmt *q, int i, const char *v)
 {
 	if (v) sqlite3_bind_text(q, i, v, -1, SQLITE_STATIC);
 	else sqlite3_bind_null(q, i);
 }
 
-/* Steps a write statement once; SF_ERR_EXISTS for a unique-key clash. */
-static enum sf_err step_write(struct sf_store *s, sqlite3_stmt *q, struct sf_buf *err, const char *what)
+enum sf_err sf_store__step_write(struct sf_store *s, sqlite3_stmt *q, struct sf_buf *err, const char *what)
 {
 	int rc = sqlite3_step(q);
 	if (rc == SQLITE_DONE) return SF_OK;
