@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "base/hash.h"
 #include "base/log.h"
 #include "base/mem.h"
 #include "base/time.h"
@@ -108,7 +109,7 @@ static bool spec_match(const struct spec *sp, const json_t *f)
 	if (!code) code = json_string_value(json_object_get(json_object_get(f, "info"), "code"));
 	for (int i = 0; i < sp->n; i++) {
 		if (sp->id[i] && sp->id[i] == id) return true;
-		if (code && strcmp(code, sp->code[i]) == 0) return true;
+		if (code && sp->code[i][0] && strcmp(code, sp->code[i]) == 0) return true;
 	}
 	return false;
 }
@@ -124,14 +125,43 @@ static void walk_fields(const json_t *fields, void (*fn)(void *ctx, const json_t
 		fn(ctx, f);
 		const json_t *v = json_object_get(f, "value");
 		const json_t *info = json_object_get(f, "info");
-		/* form description: info.fields; task: value.fields (title) or value[].cells (table) */
+		/* form description: info.fields (title), info.columns (table); task: value.fields
+		 * (title) or value[].cells (table) */
 		walk_fields(json_object_get(info, "fields"), fn, ctx, depth + 1);
+		walk_fields(json_object_get(info, "columns"), fn, ctx, depth + 1);
 		walk_fields(json_object_get(v, "fields"), fn, ctx, depth + 1);
 		if (json_is_array(v)) {
 			size_t r;
 			const json_t *row;
 			json_array_foreach(v, r, row) walk_fields(json_object_get(row, "cells"), fn, ctx, depth + 1);
 		}
+	}
+}
+
+/* Task fields carry ids, not codes: the codes of a spec are looked up in the form once and
+ * their ids added to it. */
+struct resolve {
+	struct spec *sp;
+	int64_t ids[MAX_SPEC_FIELDS];
+	int n;
+};
+
+static void on_resolve(void *vc, const json_t *fld)
+{
+	struct resolve *r = vc;
+	if (r->n < MAX_SPEC_FIELDS && spec_match(r->sp, fld)) r->ids[r->n++] = json_integer_value(json_object_get(fld, "id"));
+}
+
+static void spec_resolve(struct spec *sp, const json_t *form)
+{
+	struct resolve r = { sp, { 0 }, 0 };
+	walk_fields(json_object_get(form, "fields"), on_resolve, &r, 0);
+	for (int i = 0; i < r.n && sp->n < MAX_SPEC_FIELDS; i++) {
+		bool have = false;
+		for (int k = 0; k < sp->n; k++) have |= sp->id[k] == r.ids[i];
+		if (have || !r.ids[i]) continue;
+		sp->code[sp->n][0] = 0;
+		sp->id[sp->n++] = r.ids[i];
 	}
 }
 
@@ -155,6 +185,9 @@ struct sf_pyrus_form *sf_pyrus_form_new(const json_t *form, const json_t *catalo
 	spec_parse(&f->problem, o->field_problem);
 	spec_parse(&f->resolution, o->field_resolution);
 	spec_parse(&f->category, o->field_category);
+	spec_resolve(&f->problem, form);
+	spec_resolve(&f->resolution, form);
+	spec_resolve(&f->category, form);
 	struct find_cat c = { f, 0, 0 };
 	walk_fields(json_object_get(form, "fields"), on_form_field, &c, 0);
 	f->category_field = c.field;
@@ -399,6 +432,7 @@ enum sf_err sf_pyrus_map_task(const json_t *task, const struct sf_pyrus_form *fo
 	json_t *all = json_object();
 	struct sf_buf problem_f = SF_BUF_INIT, resolution_f = SF_BUF_INIT;
 	const json_t *cat = NULL;
+	t->category = t->category_id = t->category_by = "";
 	fields_of(task, form, form ? &form->problem : NULL, &problem_f, all, &cat);
 	fields_of(task, form, form ? &form->resolution : NULL, &resolution_f, NULL, NULL);
 	char *fj = json_dumps(all, JSON_COMPACT | JSON_SORT_KEYS);
@@ -487,8 +521,8 @@ enum sf_err sf_pyrus_map_task(const json_t *task, const struct sf_pyrus_form *fo
 	t->resolution = own(out, sf_buf_detach(&p, NULL));
 	out->notes = (char *)own(out, sf_buf_detach(&notes, NULL));
 
-	char *sj = json_dumps(json_object_get(task, "steps") ? json_object_get(task, "steps") : json_array(),
-			      JSON_COMPACT);
+	const json_t *steps = json_object_get(task, "steps");
+	char *sj = json_is_array(steps) ? json_dumps(steps, JSON_COMPACT) : NULL;
 	t->steps = own(out, sj ? sj : sf_xstrdup("[]"));
 	char *rj = json_dumps(task, JSON_COMPACT);
 	t->raw = own(out, rj ? rj : sf_xstrdup("{}"));
@@ -597,7 +631,9 @@ static enum sf_err call(struct api *a, const char *method, const char *path, con
 			sf_net_resp_release(&r);
 			return e;
 		}
-		if (r.status == 401 && round == 0) {
+		/* an expired or revoked token: authenticate and repeat, twice at most (a token can
+		 * expire again while a call waits out a rate limit) */
+		if (r.status == 401 && round < 2) {
 			sf_net_resp_release(&r);
 			a->stats->reauth++;
 			if ((e = authenticate(a, err))) return e;
@@ -640,6 +676,20 @@ struct run {
 	char files_source[300];
 };
 
+/* A document's fingerprint: a hash of everything stored of it (text, title, category, access,
+ * link, metadata), so any change replaces it and nothing else does. */
+static void doc_fp(char out[33], const char *const *parts, size_t n)
+{
+	struct sf_buf b = SF_BUF_INIT;
+	for (size_t i = 0; i < n; i++) {
+		ign(sf_buf_adds(&b, parts[i] ? parts[i] : ""));
+		ign(sf_buf_addch(&b, '\x1f'));
+	}
+	snprintf(out, 33, "%016llx%016llx", (unsigned long long)sf_hash64(b.ptr, b.len, 0x70797275),
+		 (unsigned long long)sf_hash64(b.ptr, b.len, 0x73746b74));
+	sf_buf_release(&b);
+}
+
 /* A ticket's link: the pattern with its "%s" replaced by the task id. */
 static void ticket_link(const char *pattern, const char *id, char *out, size_t cap)
 {
@@ -652,7 +702,7 @@ static void ticket_link(const char *pattern, const char *id, char *out, size_t c
 static enum sf_err store_ticket(struct run *r, struct sf_pyrus_ticket *pt, bool *added, struct sf_buf *err)
 {
 	int64_t old = 0;
-	enum sf_err e = sf_store_ticket_modified(r->st, r->source, pt->t.ext_id, &old, err);
+	enum sf_err e = sf_store_ticket_modified(r->st, r->source, pt->t.ext_id, &old, NULL, err);
 	*added = e == SF_ERR_NOTFOUND;
 	if (e && e != SF_ERR_NOTFOUND) return e;
 	/* attachments already ingested keep their state; new ones wait in "pending" */
@@ -683,9 +733,9 @@ static enum sf_err store_ticket(struct run *r, struct sf_pyrus_ticket *pt, bool 
 	if (*pt->t.resolution && *pt->t.problem) {
 		struct sf_chunk_in ch[2] = { { "Проблема", pt->t.problem, strlen(pt->t.problem), 0, 0 },
 					     { "Решение", pt->t.resolution, strlen(pt->t.resolution), 0, 0 } };
-		char fp[64];
-		snprintf(fp, sizeof fp, "%016llx%016llx", (unsigned long long)pt->t.modified_ms,
-			 (unsigned long long)sf_simhash(pt->t.resolution, strlen(pt->t.resolution)));
+		char fp[33];
+		const char *parts[] = { pt->t.problem, pt->t.resolution, title, url, pt->t.category, r->o->acl, metas };
+		doc_fp(fp, parts, sizeof parts / sizeof parts[0]);
 		struct sf_doc_in d = { .source = r->source, .ext_id = pt->t.ext_id, .title = title, .url = url,
 				       .kind = "ticket", .acl = r->o->acl, .category = pt->t.category, .meta = metas,
 				       .fingerprint = fp };
@@ -700,9 +750,9 @@ static enum sf_err store_ticket(struct run *r, struct sf_pyrus_ticket *pt, bool 
 	snprintf(nid, sizeof nid, "%s/notes", pt->t.ext_id);
 	if (!e && *pt->notes) {
 		struct sf_chunk_in ch = { "Внутренние заметки", pt->notes, strlen(pt->notes), 0, 0 };
-		char fp[64];
-		snprintf(fp, sizeof fp, "%016llx%016llx", (unsigned long long)pt->t.modified_ms,
-			 (unsigned long long)sf_simhash(pt->notes, strlen(pt->notes)));
+		char fp[33];
+		const char *parts[] = { pt->notes, title, url, pt->t.category, r->o->notes_acl, metas };
+		doc_fp(fp, parts, sizeof parts / sizeof parts[0]);
 		struct sf_doc_in d = { .source = r->source, .ext_id = nid, .title = title, .url = url, .kind = "ticket_note",
 				       .acl = r->o->notes_acl, .category = pt->t.category, .meta = metas, .fingerprint = fp };
 		e = sf_store_put_document(r->st, &d, &ch, 1, &pr, err);
@@ -780,10 +830,14 @@ static enum sf_err do_batch(struct run *r, const struct forms *fs, const int64_t
 	char **why = sf_xcalloc(n ? n : 1, sizeof *why);
 	/* the network part first, outside the transaction */
 	for (size_t i = 0; i < n; i++) {
-		int64_t old;
+		int64_t old, synced;
 		char ext[32];
 		snprintf(ext, sizeof ext, "%lld", (long long)ids[i]);
-		if (mod && mod[i] && sf_store_ticket_modified(r->st, r->source, ext, &old, NULL) == SF_OK && old == mod[i]) {
+		/* unchanged: the same modification time, and the stored copy was read more than a
+		 * second after it (Pyrus's times have whole seconds: a second change within the same
+		 * second keeps the time) */
+		if (mod && mod[i] && sf_store_ticket_modified(r->st, r->source, ext, &old, &synced, NULL) == SF_OK &&
+		    old == mod[i] && synced >= mod[i] + 2000) {
 			r->s->unchanged++;
 			continue;
 		}
@@ -880,22 +934,22 @@ static int cmp_i64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* One form: the register page by page from the cursor, batches stored with it. Every listed
- * id goes into seen (for --full's deletions). */
-static enum sf_err sync_form(struct run *r, const struct forms *fs, int64_t form_id, struct idset *seen,
-			     struct sf_buf *err)
+static void new_window(const struct sf_pyrus_opts *o, struct cursor *c)
 {
-	char key[64];
-	snprintf(key, sizeof key, "form:%lld", (long long)form_id);
-	struct cursor c;
-	cursor_load(r, key, &c);
-	if (!c.running || c.full != r->o->full) {
-		c.running = true;
-		c.full = r->o->full;
-		c.after = 0;
-		c.started = sf_wall_ms();
-		c.from = r->o->full || !c.since ? 0 : c.since - (int64_t)r->o->overlap_s * 1000;
-	}
+	c->running = true;
+	c->full = o->full;
+	c->after = 0;
+	c->started = sf_wall_ms();
+	c->from = o->full || !c->since ? 0 : c->since - (int64_t)o->overlap_s * 1000;
+}
+
+/* One pass over a form's window: the register page by page from the cursor, batches stored
+ * with it; at the end the next window starts from this one's start. Every listed id goes into
+ * seen (for --full's deletions). */
+static enum sf_err pass(struct run *r, const struct forms *fs, int64_t form_id, const char *key, struct cursor *cp,
+			struct idset *seen, struct sf_buf *err)
+{
+	struct cursor c = *cp;
 	int page = r->o->page_size > 0 ? r->o->page_size : 500;
 	int batch = r->o->batch > 0 ? r->o->batch : 50;
 	enum sf_err e = SF_OK;
@@ -963,6 +1017,28 @@ static enum sf_err sync_form(struct run *r, const struct forms *fs, int64_t form
 	char *cs = cursor_text(&c);
 	e = sf_store_sync_set(r->st, r->source, key, cs, err);
 	free(cs);
+	*cp = c;
+	return e;
+}
+
+/* A form: the window an interrupted run left is finished first; tasks that changed meanwhile
+ * below its cursor are then read by a fresh pass (and a --full listing is made whole again). */
+static enum sf_err sync_form(struct run *r, const struct forms *fs, int64_t form_id, struct idset *seen,
+			     struct sf_buf *err)
+{
+	char key[64];
+	snprintf(key, sizeof key, "form:%lld", (long long)form_id);
+	struct cursor c;
+	cursor_load(r, key, &c);
+	bool resumed = c.running && c.full == r->o->full;
+	if (!resumed) new_window(r->o, &c);
+	size_t mark = seen ? seen->n : 0;
+	enum sf_err e = pass(r, fs, form_id, key, &c, seen, err);
+	if (!e && resumed) {
+		if (seen) seen->n = mark;
+		new_window(r->o, &c);
+		e = pass(r, fs, form_id, key, &c, seen, err);
+	}
 	return e;
 }
 

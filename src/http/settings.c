@@ -71,8 +71,6 @@ static const struct sf_cfg_def settings[] = {
 	  "Pyrus files origin instead of the files_url authentication returns (empty: use that)" },
 	{ "pyrus.login", SF_CFG_STRING, "", 0, 0, false, false, "Pyrus login of the bot or user sufler reads as" },
 	{ "pyrus.security_key", SF_CFG_STRING, "", 0, 0, true, false, "the security key of pyrus.login" },
-	{ "pyrus.bot_secret", SF_CFG_STRING, "", 0, 0, true, false,
-	  "the bot's security key: webhooks to /hooks/pyrus must be signed with it" },
 	{ "pyrus.forms", SF_CFG_STRING, "", 0, 0, false, false, "form ids to read, comma-separated" },
 	{ "pyrus.field_problem", SF_CFG_STRING, "", 0, 0, false, false,
 	  "fields holding the problem (codes or ids, comma-separated; empty: the task's text)" },
@@ -87,8 +85,6 @@ static const struct sf_cfg_def settings[] = {
 	  "a ticket's link; %s is the task id" },
 	{ "pyrus.overlap", SF_CFG_INT, "600", 0, 86400, false, false,
 	  "seconds before the last sync's start that the next one reads again (clock skew, late writes)" },
-	{ "pyrus.schedule", SF_CFG_STRING, "03:00", 0, 0, false, false,
-	  "when the daily sync runs (HH:MM local time; empty: never)" },
 };
 
 const struct sf_cfg_def *sf_http_settings(size_t *n)

@@ -395,9 +395,10 @@ enum sf_err sf_store_put_ticket(struct sf_store *st, const struct sf_ticket_in *
 				const struct sf_comment_in *comments, size_t ncomments,
 				const struct sf_tfile_in *files, size_t nfiles, int64_t *id,
 				struct sf_buf *err) SF_WUR;
-/* The stored ticket's last modification time; SF_ERR_NOTFOUND when there is none. */
+/* The stored ticket's last modification time and when it was stored (synced_ms, may be NULL);
+ * SF_ERR_NOTFOUND when there is none. */
 enum sf_err sf_store_ticket_modified(struct sf_store *st, const char *source, const char *ext_id,
-				     int64_t *modified_ms, struct sf_buf *err) SF_WUR;
+				     int64_t *modified_ms, int64_t *synced_ms, struct sf_buf *err) SF_WUR;
 /* A stored attachment's status and document ("ok" and its doc_ext_id); SF_ERR_NOTFOUND. The
  * strings are copied into status/doc (capacities given). */
 enum sf_err sf_store_ticket_file(struct sf_store *st, const char *source, const char *ticket_ext_id,

@@ -52,7 +52,7 @@ static const char *const tk_sql[TK__COUNT] = {
 			   " role, channel, internal, action, text) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)",
 	[TK_ADD_FILE] = "INSERT OR REPLACE INTO ticket_files (ticket_id, ext_id, comment_id, name, size, doc_ext_id,"
 			" status, reason) VALUES (?1,?2,?3,?4,?5,?6,?7,?8)",
-	[TK_MODIFIED] = "SELECT modified_ms FROM tickets WHERE source = ?1 AND ext_id = ?2",
+	[TK_MODIFIED] = "SELECT modified_ms, synced_ms FROM tickets WHERE source = ?1 AND ext_id = ?2",
 	[TK_FILE] = "SELECT f.status, f.doc_ext_id FROM ticket_files f JOIN tickets t ON t.id = f.ticket_id"
 		    " WHERE t.source = ?1 AND t.ext_id = ?2 AND f.ext_id = ?3",
 	[TK_DELETE] = "DELETE FROM tickets WHERE source = ?1 AND ext_id = ?2",
@@ -182,7 +182,7 @@ enum sf_err sf_store_put_ticket(struct sf_store *s, const struct sf_ticket_in *t
 }
 
 enum sf_err sf_store_ticket_modified(struct sf_store *s, const char *source, const char *ext_id, int64_t *modified_ms,
-				     struct sf_buf *err)
+				     int64_t *synced_ms, struct sf_buf *err)
 {
 	sqlite3_stmt *q = tk(s, TK_MODIFIED, err);
 	if (!q) return SF_ERR_STORE;
@@ -191,6 +191,7 @@ enum sf_err sf_store_ticket_modified(struct sf_store *s, const char *source, con
 	int rc = sqlite3_step(q);
 	if (rc == SQLITE_ROW) {
 		*modified_ms = sqlite3_column_int64(q, 0);
+		if (synced_ms) *synced_ms = sqlite3_column_int64(q, 1);
 		sqlite3_reset(q);
 		return SF_OK;
 	}
