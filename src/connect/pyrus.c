@@ -223,10 +223,7 @@ int64_t sf_pyrus_form_catalog(const struct sf_pyrus_form *f)
 
 static const char *own(struct sf_pyrus_ticket *t, char *s)
 {
-	if (t->nowned == t->capowned) {
-		t->capowned = t->capowned ? t->capowned * 2 : 64;
-		t->owned = sf_xrealloc(t->owned, t->capowned * sizeof *t->owned);
-	}
+	SF_GROW(t->owned, t->capowned, t->nowned + 1);
 	t->owned[t->nowned++] = s;
 	return s;
 }
@@ -370,10 +367,7 @@ static void add_file(struct sf_pyrus_ticket *t, const json_t *a, const char *com
 	if (!id) return;
 	for (size_t i = 0; i < t->nfiles; i++)
 		if (strtoll(t->files[i].ext_id, NULL, 10) == id) return;
-	if (t->nfiles == *cap) {
-		*cap = *cap ? *cap * 2 : 4;
-		t->files = sf_xrealloc(t->files, *cap * sizeof *t->files);
-	}
+	SF_GROW(t->files, *cap, t->nfiles + 1);
 	t->files[t->nfiles++] = (struct sf_tfile_in){
 		.ext_id = ownf(t, "%lld", (long long)id),
 		.comment_id = comment_id,
@@ -701,10 +695,7 @@ static void ticket_link(const char *pattern, const char *id, char *out, size_t c
 /* Stores one mapped ticket with its documents, inside the caller's transaction. */
 static enum sf_err store_ticket(struct run *r, struct sf_pyrus_ticket *pt, bool *added, struct sf_buf *err)
 {
-	int64_t old = 0;
-	enum sf_err e = sf_store_ticket_modified(r->st, r->source, pt->t.ext_id, &old, NULL, err);
-	*added = e == SF_ERR_NOTFOUND;
-	if (e && e != SF_ERR_NOTFOUND) return e;
+	enum sf_err e;
 	/* attachments already ingested keep their state; new ones wait in "pending" */
 	for (size_t i = 0; i < pt->nfiles; i++) {
 		char status[32], doc[1024];
@@ -716,8 +707,10 @@ static enum sf_err store_ticket(struct run *r, struct sf_pyrus_ticket *pt, bool 
 		}
 		if (!r->o->attachments && strcmp(pt->files[i].status, "pending") == 0) pt->files[i].status = "skipped";
 	}
-	if ((e = sf_store_put_ticket(r->st, &pt->t, pt->comments, pt->ncomments, pt->files, pt->nfiles, NULL, err)))
+	enum sf_put_result pr;
+	if ((e = sf_store_put_ticket(r->st, &pt->t, pt->comments, pt->ncomments, pt->files, pt->nfiles, NULL, &pr, err)))
 		return e;
+	*added = pr == SF_PUT_ADDED;
 	r->s->comments += pt->ncomments;
 	/* the solved ticket as a problem -> resolution pair */
 	char url[1200];
@@ -729,7 +722,6 @@ static enum sf_err store_ticket(struct run *r, struct sf_pyrus_ticket *pt, bool 
 				 "closed_ms", (json_int_t)pt->t.closed_ms);
 	char *metas = json_dumps(meta, JSON_COMPACT);
 	json_decref(meta);
-	enum sf_put_result pr;
 	if (*pt->t.resolution && *pt->t.problem) {
 		struct sf_chunk_in ch[2] = { { "Проблема", pt->t.problem, strlen(pt->t.problem), 0, 0 },
 					     { "Решение", pt->t.resolution, strlen(pt->t.resolution), 0, 0 } };
@@ -768,7 +760,7 @@ static enum sf_err store_ticket(struct run *r, struct sf_pyrus_ticket *pt, bool 
 /* The form of a task for mapping: by id among the loaded forms (NULL when not configured). */
 struct forms {
 	struct sf_pyrus_form **f;
-	size_t n;
+	size_t n, cap;
 };
 
 static const struct sf_pyrus_form *form_of(const struct forms *fs, int64_t id)
@@ -921,10 +913,7 @@ struct idset {
 
 static void idset_add(struct idset *s, int64_t id)
 {
-	if (s->n == s->cap) {
-		s->cap = s->cap ? s->cap * 2 : 256;
-		s->v = sf_xrealloc(s->v, s->cap * sizeof *s->v);
-	}
+	SF_GROW(s->v, s->cap, s->n + 1);
 	s->v[s->n++] = id;
 }
 
@@ -955,11 +944,10 @@ static enum sf_err pass(struct run *r, const struct forms *fs, int64_t form_id, 
 	enum sf_err e = SF_OK;
 	for (;;) {
 		if (r->o->stop && *r->o->stop) return SF_ERR_BUSY;
-		json_t *body = json_pack("{s:s,s:i,s:s,s:s}", "sort", "tsk", "item_count", page, "include_archived", "y",
-					 "id", "");
 		char gt[40];
 		snprintf(gt, sizeof gt, "gt%lld", (long long)c.after);
-		json_object_set_new(body, "id", json_string(gt));
+		json_t *body = json_pack("{s:s,s:i,s:s,s:s}", "sort", "tsk", "item_count", page, "include_archived", "y",
+					 "id", gt);
 		if (c.from > 0) {
 			char ts[32];
 			fmt_time(c.from, ts);
@@ -1077,10 +1065,7 @@ struct stored_ids {
 static int on_stored(void *vc, const char *ext_id, int64_t modified_ms)
 {
 	struct stored_ids *s = vc;
-	if (s->n == s->cap) {
-		s->cap = s->cap ? s->cap * 2 : 256;
-		s->v = sf_xrealloc(s->v, s->cap * sizeof *s->v);
-	}
+	SF_GROW(s->v, s->cap, s->n + 1);
 	s->v[s->n++] = sf_xstrdup(ext_id);
 	return 0;
 }
@@ -1127,23 +1112,20 @@ static enum sf_err prune(struct run *r, struct idset *seen, struct sf_buf *err)
 
 /* ---- attachments ---- */
 
+struct pending_file {
+	char *ticket, *file, *name;
+};
+
 struct pending {
-	char **ticket, **file, **name;
+	struct pending_file *v;
 	size_t n, cap;
 };
 
 static int on_pending(void *vc, const char *t, const char *f, const char *name)
 {
 	struct pending *p = vc;
-	if (p->n == p->cap) {
-		p->cap = p->cap ? p->cap * 2 : 64;
-		p->ticket = sf_xrealloc(p->ticket, p->cap * sizeof *p->ticket);
-		p->file = sf_xrealloc(p->file, p->cap * sizeof *p->file);
-		p->name = sf_xrealloc(p->name, p->cap * sizeof *p->name);
-	}
-	p->ticket[p->n] = sf_xstrdup(t);
-	p->file[p->n] = sf_xstrdup(f);
-	p->name[p->n++] = sf_xstrdup(name);
+	SF_GROW(p->v, p->cap, p->n + 1);
+	p->v[p->n++] = (struct pending_file){ sf_xstrdup(t), sf_xstrdup(f), sf_xstrdup(name) };
 	return 0;
 }
 
@@ -1190,24 +1172,24 @@ static enum sf_err attachments(struct run *r, struct sf_buf *err)
 	for (size_t i = 0; !e && i < p.n; i++) {
 		if (r->o->stop && *r->o->stop) break;
 		char dir[4096], name[256], path[4400], url[1200];
-		snprintf(dir, sizeof dir, "%s/%s", r->o->files_dir, p.ticket[i]);
-		safe_name(p.name[i], name, sizeof name);
-		snprintf(path, sizeof path, "%s/%s-%s", dir, p.file[i], name);
+		snprintf(dir, sizeof dir, "%s/%s", r->o->files_dir, p.v[i].ticket);
+		safe_name(p.v[i].name, name, sizeof name);
+		snprintf(path, sizeof path, "%s/%s-%s", dir, p.v[i].file, name);
 		if (mkdirs(dir)) {
 			why[i] = sf_xstrdup("cannot make the attachments folder");
 			continue;
 		}
-		snprintf(url, sizeof url, "%s/services/attachment?Id=%s", r->api.files_url, p.file[i]);
+		snprintf(url, sizeof url, "%s/services/attachment?Id=%s", r->api.files_url, p.v[i].file);
 		struct sf_buf e1 = SF_BUF_INIT;
 		json_t *unused = NULL;
 		enum sf_err d = call(&r->api, "GET", url, NULL, &unused, path, NULL, &e1);
 		if (d) {
 			why[i] = sf_xstrdup(e1.len ? e1.ptr : sf_err_str(d));
-			if (!r->o->quiet) fprintf(stderr, "pyrus: attachment %s of task %s: %s\n", p.file[i], p.ticket[i], why[i]);
+			if (!r->o->quiet) fprintf(stderr, "pyrus: attachment %s of task %s: %s\n", p.v[i].file, p.v[i].ticket, why[i]);
 		} else {
 			paths[i] = sf_xstrdup(path);
 			char rel[600];
-			snprintf(rel, sizeof rel, "%s/%s-%s", p.ticket[i], p.file[i], name);
+			snprintf(rel, sizeof rel, "%s/%s-%s", p.v[i].ticket, p.v[i].file, name);
 			docs[i] = sf_xstrdup(rel);
 		}
 		sf_buf_release(&e1);
@@ -1241,20 +1223,18 @@ static enum sf_err attachments(struct run *r, struct sf_buf *err)
 		}
 		if (!strcmp(status, "ok")) r->s->files_ok++;
 		else r->s->files_failed++;
-		e = sf_store_ticket_file_set(r->st, r->source, p.ticket[i], p.file[i], status,
+		e = sf_store_ticket_file_set(r->st, r->source, p.v[i].ticket, p.v[i].file, status,
 					     !strcmp(status, "ok") ? docs[i] : "", why[i] ? why[i] : "", err);
 	}
 	for (size_t i = 0; i < p.n; i++) {
-		free(p.ticket[i]);
-		free(p.file[i]);
-		free(p.name[i]);
+		free(p.v[i].ticket);
+		free(p.v[i].file);
+		free(p.v[i].name);
 		free(paths[i]);
 		free(docs[i]);
 		free(why[i]);
 	}
-	free(p.ticket);
-	free(p.file);
-	free(p.name);
+	free(p.v);
 	free(paths);
 	free(docs);
 	free(why);
@@ -1310,7 +1290,7 @@ enum sf_err sf_pyrus_sync(struct sf_store *st, const struct sf_pyrus_opts *o, st
 		}
 		struct sf_pyrus_form *f = NULL;
 		if ((e = load_form(&r, id, &f, err))) break;
-		fs.f = sf_xrealloc(fs.f, (fs.n + 1) * sizeof *fs.f);
+		SF_GROW(fs.f, fs.cap, fs.n + 1);
 		fs.f[fs.n++] = f;
 	}
 	if (!e && fs.n == 0) {

@@ -390,11 +390,12 @@ struct sf_tfile_in {
 };
 
 /* Adds or replaces the ticket (source, ext_id) with exactly these comments and files.
- * *id (may be NULL) gets its row id. Atomic. */
+ * *id and *result (either may be NULL) get its row id and SF_PUT_ADDED or SF_PUT_REPLACED.
+ * Atomic. */
 enum sf_err sf_store_put_ticket(struct sf_store *st, const struct sf_ticket_in *t,
 				const struct sf_comment_in *comments, size_t ncomments,
 				const struct sf_tfile_in *files, size_t nfiles, int64_t *id,
-				struct sf_buf *err) SF_WUR;
+				enum sf_put_result *result, struct sf_buf *err) SF_WUR;
 /* The stored ticket's last modification time and when it was stored (synced_ms, may be NULL);
  * SF_ERR_NOTFOUND when there is none. */
 enum sf_err sf_store_ticket_modified(struct sf_store *st, const char *source, const char *ext_id,

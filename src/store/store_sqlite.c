@@ -21,6 +21,17 @@
 #include "base/mem.h"
 #include "base/time.h"
 
+/* The audit log's columns: the table of migration 4 and the one in audit.db (attach_audit). */
+#define AUDIT_COLUMNS                                                                                  \
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"                                                      \
+	"  ts_ms INTEGER NOT NULL,"                                                                    \
+	"  actor TEXT NOT NULL,"                                                                       \
+	"  action TEXT NOT NULL,"                                                                      \
+	"  target TEXT NOT NULL DEFAULT '',"                                                           \
+	"  detail TEXT NOT NULL DEFAULT '',"                                                           \
+	"  ip TEXT NOT NULL DEFAULT '',"                                                               \
+	"  request_id TEXT NOT NULL DEFAULT '');"
+
 static const char *const migrations[] = {
 	/* 1: documents, chunks, change log */
 	"CREATE TABLE documents ("
@@ -121,15 +132,7 @@ static const char *const migrations[] = {
 	"  created_ms INTEGER NOT NULL,"
 	"  expires_ms INTEGER NOT NULL);"
 	"CREATE INDEX sessions_user ON sessions(user_id);"
-	"CREATE TABLE audit ("
-	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
-	"  ts_ms INTEGER NOT NULL,"
-	"  actor TEXT NOT NULL,"
-	"  action TEXT NOT NULL,"
-	"  target TEXT NOT NULL DEFAULT '',"
-	"  detail TEXT NOT NULL DEFAULT '',"
-	"  ip TEXT NOT NULL DEFAULT '',"
-	"  request_id TEXT NOT NULL DEFAULT '');"
+	"CREATE TABLE audit (" AUDIT_COLUMNS
 	"CREATE INDEX audit_actor ON audit(actor, id);"
 	"CREATE INDEX audit_action ON audit(action, id);"
 	"CREATE TABLE jobs ("
@@ -401,15 +404,7 @@ static enum sf_err attach_audit(struct sf_store *s, struct sf_buf *err)
 	sqlite3_finalize(q);
 	if (rc != SQLITE_DONE) return db_err(s, err, "attaching the audit log");
 	return exec(s, "PRAGMA aud.journal_mode=WAL; PRAGMA aud.synchronous=NORMAL;"
-		       "CREATE TABLE IF NOT EXISTS aud.audit ("
-		       "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
-		       "  ts_ms INTEGER NOT NULL,"
-		       "  actor TEXT NOT NULL,"
-		       "  action TEXT NOT NULL,"
-		       "  target TEXT NOT NULL DEFAULT '',"
-		       "  detail TEXT NOT NULL DEFAULT '',"
-		       "  ip TEXT NOT NULL DEFAULT '',"
-		       "  request_id TEXT NOT NULL DEFAULT '');"
+		       "CREATE TABLE IF NOT EXISTS aud.audit (" AUDIT_COLUMNS
 		       "CREATE INDEX IF NOT EXISTS aud.audit_actor ON audit(actor, id);"
 		       "CREATE INDEX IF NOT EXISTS aud.audit_action ON audit(action, id);"
 		       "CREATE INDEX IF NOT EXISTS aud.audit_ts ON audit(ts_ms);", err);

@@ -87,7 +87,8 @@ static const char *nz(const char *v)
 }
 
 static enum sf_err put_ticket(struct sf_store *s, const struct sf_ticket_in *t, const struct sf_comment_in *cm,
-			      size_t ncm, const struct sf_tfile_in *fl, size_t nfl, int64_t *id, struct sf_buf *err)
+			      size_t ncm, const struct sf_tfile_in *fl, size_t nfl, int64_t *id, enum sf_put_result *result,
+			      struct sf_buf *err)
 {
 	sqlite3_stmt *q = tk(s, TK_FIND, err);
 	if (!q) return SF_ERR_STORE;
@@ -96,6 +97,7 @@ static enum sf_err put_ticket(struct sf_store *s, const struct sf_ticket_in *t, 
 	int rc = sqlite3_step(q);
 	int64_t tid = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE) return db_err(s, err, "finding a ticket");
+	if (result) *result = tid ? SF_PUT_REPLACED : SF_PUT_ADDED;
 	q = tk(s, tid ? TK_UPDATE : TK_INSERT, err);
 	if (!q) return SF_ERR_STORE;
 	bind_text(q, 1, t->source);
@@ -168,7 +170,7 @@ static enum sf_err put_ticket(struct sf_store *s, const struct sf_ticket_in *t, 
 
 enum sf_err sf_store_put_ticket(struct sf_store *s, const struct sf_ticket_in *t, const struct sf_comment_in *comments,
 				size_t ncomments, const struct sf_tfile_in *files, size_t nfiles, int64_t *id,
-				struct sf_buf *err)
+				enum sf_put_result *result, struct sf_buf *err)
 {
 	if (!t->source || !*t->source || !t->ext_id || !*t->ext_id) {
 		sf_errf(err, "store: a ticket needs a source and an id");
@@ -177,7 +179,7 @@ enum sf_err sf_store_put_ticket(struct sf_store *s, const struct sf_ticket_in *t
 	bool own;
 	enum sf_err e = op_begin(s, &own, err);
 	if (e) return e;
-	e = put_ticket(s, t, comments, ncomments, files, nfiles, id, err);
+	e = put_ticket(s, t, comments, ncomments, files, nfiles, id, result, err);
 	return op_end(s, own, e, err);
 }
 

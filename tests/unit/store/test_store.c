@@ -349,6 +349,103 @@ static void service_tables(void **state)
 	sf_buf_release(&err);
 }
 
+/* ---- tickets and sync state (schema 6) ---- */
+
+struct pend {
+	char items[8][64];
+	int n;
+};
+
+static int on_pend(void *ctx, const char *t, const char *fid, const char *name)
+{
+	struct pend *p = ctx;
+	if (p->n < 8) snprintf(p->items[p->n++], 64, "%s/%s/%s", t, fid, name);
+	return 0;
+}
+
+static int on_fail(void *ctx, const char *item, const char *reason, int attempts)
+{
+	int *n = ctx;
+	assert_string_equal(item, "77");
+	assert_string_equal(reason, "HTTP 500 again");
+	assert_int_equal(attempts, 2);
+	(*n)++;
+	return 0;
+}
+
+static void tickets_and_sync_state(void **state)
+{
+	struct fixture *f = *state;
+	struct sf_buf err = SF_BUF_INIT;
+	struct sf_ticket_in t = { .source = "pyrus", .ext_id = "42", .subject = "VPN", .problem = "p", .resolution = "r",
+				  .outcome = "closed", .category = "Доступ", .modified_ms = 1000, .created_ms = 500 };
+	struct sf_comment_in cm[2] = { { .ext_id = "1", .role = "requester", .channel = "email", .text = "help" },
+				       { .ext_id = "2", .role = "staff", .internal = true, .text = "note" } };
+	struct sf_tfile_in fl[2] = { { .ext_id = "900", .name = "log.txt", .status = "pending" },
+				     { .ext_id = "901", .name = "a.png", .status = "ok", .doc_ext_id = "42/901-a.png" } };
+	int64_t id1, id2;
+	enum sf_put_result pr;
+	assert_int_equal(sf_store_put_ticket(f->st, &t, cm, 2, fl, 2, &id1, &pr, &err), SF_OK);
+	assert_int_equal(pr, SF_PUT_ADDED);
+	int64_t mod, synced;
+	assert_int_equal(sf_store_ticket_modified(f->st, "pyrus", "42", &mod, &synced, &err), SF_OK);
+	assert_int_equal(mod, 1000);
+	assert_true(synced > 0);
+	assert_int_equal(sf_store_ticket_modified(f->st, "pyrus", "43", &mod, NULL, &err), SF_ERR_NOTFOUND);
+	/* pending attachments, then one done */
+	struct pend p = { .n = 0 };
+	assert_int_equal(sf_store_scan_pending_files(f->st, "pyrus", on_pend, &p, &err), SF_OK);
+	assert_int_equal(p.n, 1);
+	assert_string_equal(p.items[0], "42/900/log.txt");
+	assert_int_equal(sf_store_ticket_file_set(f->st, "pyrus", "42", "900", "ok", "42/900-log.txt", "", &err), SF_OK);
+	char status[16], doc[64];
+	assert_int_equal(sf_store_ticket_file(f->st, "pyrus", "42", "900", status, sizeof status, doc, sizeof doc, &err), SF_OK);
+	assert_string_equal(status, "ok");
+	assert_string_equal(doc, "42/900-log.txt");
+	p.n = 0;
+	assert_int_equal(sf_store_scan_pending_files(f->st, "pyrus", on_pend, &p, &err), SF_OK);
+	assert_int_equal(p.n, 0);
+	/* replaced: same row, exactly the new comments and files */
+	t.modified_ms = 2000;
+	assert_int_equal(sf_store_put_ticket(f->st, &t, cm, 1, fl + 1, 1, &id2, &pr, &err), SF_OK);
+	assert_int_equal(pr, SF_PUT_REPLACED);
+	assert_int_equal(id1, id2);
+	uint64_t nt, nc, nf;
+	assert_int_equal(sf_store_ticket_counts(f->st, "pyrus", &nt, &nc, &nf, &err), SF_OK);
+	assert_int_equal(nt, 1);
+	assert_int_equal(nc, 1);
+	assert_int_equal(nf, 1);
+	assert_int_equal(sf_store_ticket_file(f->st, "pyrus", "42", "900", status, sizeof status, doc, sizeof doc, &err),
+			 SF_ERR_NOTFOUND);
+	/* a ticket needs its id */
+	struct sf_ticket_in bad = { .source = "pyrus" };
+	assert_int_equal(sf_store_put_ticket(f->st, &bad, NULL, 0, NULL, 0, NULL, NULL, &err), SF_ERR_INVALID);
+	/* cursors */
+	struct sf_buf v = SF_BUF_INIT;
+	assert_int_equal(sf_store_sync_get(f->st, "pyrus", "form:1", &v, &err), SF_ERR_NOTFOUND);
+	assert_int_equal(sf_store_sync_set(f->st, "pyrus", "form:1", "{\"after\":5}", &err), SF_OK);
+	assert_int_equal(sf_store_sync_set(f->st, "pyrus", "form:1", "{\"after\":9}", &err), SF_OK);
+	assert_int_equal(sf_store_sync_get(f->st, "pyrus", "form:1", &v, &err), SF_OK);
+	assert_string_equal(v.ptr, "{\"after\":9}");
+	sf_buf_release(&v);
+	/* failed items: attempts counted, gone once done */
+	assert_int_equal(sf_store_sync_failed(f->st, "pyrus", "77", "HTTP 500", &err), SF_OK);
+	assert_int_equal(sf_store_sync_failed(f->st, "pyrus", "77", "HTTP 500 again", &err), SF_OK);
+	int n = 0;
+	assert_int_equal(sf_store_scan_sync_failures(f->st, "pyrus", on_fail, &n, &err), SF_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(sf_store_sync_done(f->st, "pyrus", "77", &err), SF_OK);
+	n = 0;
+	assert_int_equal(sf_store_scan_sync_failures(f->st, "pyrus", on_fail, &n, &err), SF_OK);
+	assert_int_equal(n, 0);
+	/* deleting a ticket takes its comments and files */
+	assert_int_equal(sf_store_delete_ticket(f->st, "pyrus", "42", &err), SF_OK);
+	assert_int_equal(sf_store_delete_ticket(f->st, "pyrus", "42", &err), SF_ERR_NOTFOUND);
+	assert_int_equal(sf_store_ticket_counts(f->st, "pyrus", &nt, &nc, &nf, &err), SF_OK);
+	assert_int_equal(nt + nc + nf, 0);
+	sf_buf_release(&err);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -359,6 +456,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(migrates_version_1, setup, teardown),
 		cmocka_unit_test_setup_teardown(files_refs_runs, setup, teardown),
 		cmocka_unit_test_setup_teardown(service_tables, setup, teardown),
+		cmocka_unit_test_setup_teardown(tickets_and_sync_state, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
